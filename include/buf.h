@@ -1,0 +1,43 @@
+/* buf.h - one growable byte buffer (after git's strbuf and curl's dynbuf).
+ *
+ * data is never NULL (it points at a static empty string until the first
+ * append), the contents are always NUL-terminated, growth beyond max fails
+ * with -EFBIG and errors are sticky in err: append a whole row, check once.
+ */
+#ifndef COLLABFS_BUF_H
+#define COLLABFS_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char *data; /* contents, NUL-terminated; never NULL */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated, 0 while data is the static slop */
+	size_t max; /* hard limit on len */
+	int err;    /* 0, or the first -errno (-ENOMEM, -EFBIG) */
+};
+
+extern char buf_slop[1];
+
+#define BUF_INIT(maxlen)                    \
+	{                                   \
+		buf_slop, 0, 0, (maxlen), 0 \
+	}
+
+void buf_init(struct buf *b, size_t max);
+/* Make room for n more bytes.  Returns 0 or the sticky error. */
+int buf_grow(struct buf *b, size_t n);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addstr(struct buf *b, const char *s);
+void buf_addch(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Empty the buffer, keep the allocation, clear the error. */
+void buf_reset(struct buf *b);
+/* Free the contents; the buffer is then empty and reusable.  Safe twice. */
+void buf_release(struct buf *b);
+/* Hand the contents over (caller frees with free()); b is left empty.  Returns
+ * NULL if the buffer is in error. */
+char *buf_detach(struct buf *b, size_t *len);
+
+#endif

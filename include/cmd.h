@@ -1,0 +1,27 @@
+/* cmd.h - the subcommands of the collabfs binary.
+ *
+ * Each takes the arguments after its name (argv[0] is the command's name),
+ * prints its own errors as "collabfs: ..." and returns the process exit
+ * status: 0 success, 1 failure, 2 bad usage.
+ */
+#ifndef COLLABFS_CMD_H
+#define COLLABFS_CMD_H
+
+#include "err.h"
+
+#define EXIT_USAGE 2
+
+int cmd_generate(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_tables(int argc, char **argv);
+
+/* Print "collabfs: <e->msg>" on stderr and return 1. */
+int cmd_fail(const struct err *e);
+/* Print "collabfs <cmd>: <msg>" plus a hint to --help; return EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Non-zero if argv holds -h or --help (before a "--"). */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

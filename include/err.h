@@ -1,0 +1,42 @@
+/* err.h - an error report that travels up to the command that prints it.
+ *
+ * Functions below main.c never print and never exit: they fill the caller's
+ * struct err and return a negative errno.  main.c prints "collabfs: <msg>".
+ */
+#ifndef COLLABFS_ERR_H
+#define COLLABFS_ERR_H
+
+#include <stddef.h>
+
+#define ERR_MSG_MAX 1024
+
+struct err {
+	int code;	       /* 0, or the negative errno that was returned */
+	char msg[ERR_MSG_MAX]; /* one line, no "collabfs: " prefix, no newline
+				*/
+};
+
+#define ERR_INIT          \
+	{                 \
+		0,        \
+		{         \
+			0 \
+		}         \
+	}
+
+/* Fill e (which may be NULL) with code and a printf-style message, and return
+ * code, so that "report and return" is one statement. */
+int err_set(struct err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prepend "prefix: " to the message already in e (for context added on the way
+ * up, e.g. the file name).  Returns e->code. */
+int err_prefix(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Write a printable, quoted and shortened copy of s[0..n) into dst (size
+ * dstsz), for quoting user input in a message: "abc", control characters as
+ * \xNN, long values cut with "...".  Returns dst. */
+const char *err_quote(char *dst, size_t dstsz, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,115 @@
+/* store.h - the collabfs data store: one SQLite file in WAL mode.
+ *
+ * The only module that speaks SQLite.  Tables and columns come from
+ * schema.h; each datetime column C is stored as C (UTC milliseconds) and
+ * C_off (offset minutes, NULL for Z), and every row carries _t (its UTC
+ * instant in seconds, for partitioning; _t_end for HR spans) and _refresh
+ * (the refresh that last wrote it).  docs/store.md describes the layout.
+ *
+ * Writes happen only inside a refresh: one transaction, recorded with its
+ * time, files, row counts and the (table, day range) pairs it touched.
+ */
+#ifndef COLLABFS_STORE_H
+#define COLLABFS_STORE_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "schema.h"
+#include "value.h"
+
+/* The store format this collabfs writes; a store with a higher version is
+ * refused. */
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+struct store_refresh;
+struct store_loader;
+
+enum store_open_flags {
+	STORE_READONLY = 1 << 0, /* never write (mount, sync) */
+	STORE_CREATE = 1 << 1,	 /* create the file if it does not exist */
+};
+
+/* Open the store at path.  Refuses, with a message naming path, a file that
+ * is not a collabfs store, a store made by a newer collabfs, and (for
+ * writing) a read-only file.  *created tells whether the file was new (may
+ * be NULL).  Returns 0 and *out (free with store_close) or -errno. */
+int store_open(const char *path, unsigned flags, struct store **out,
+	       int *created, struct err *e);
+/* Close the store (NULL-safe). */
+void store_close(struct store *s);
+const char *store_path(const struct store *s);
+
+/* The HR attribute columns of PersonHistorical, in the order they were first
+ * imported.  names[] is borrowed until the next refresh commits. */
+size_t store_hr_count(const struct store *s);
+const char *store_hr_name(const struct store *s, size_t i);
+
+/* Begin a refresh (kind: "import" or "generate").  Only one writer at a
+ * time: a second one waits up to a few seconds, then fails with -EBUSY. */
+int store_refresh_begin(struct store *s, const char *kind,
+			struct store_refresh **out, struct err *e);
+
+/* Start loading rows of table t.  hr[0..nhr) are the extra HR attribute columns
+ * the rows will carry (only for a table with hr_attributes); new ones are added
+ * to the store.  Several loaders may be open at once (the generator interleaves
+ * tables); a participant's parent must have been put first.  Returns 0 and
+ * *out, or -errno (-EINVAL for a bad HR attribute name). */
+int store_loader_open(struct store_refresh *r, const struct table *t,
+		      const char *const *hr, size_t nhr,
+		      struct store_loader **out, struct err *e);
+
+/* Add one row: vals[] holds the table's columns in schema order, then the
+ * nhr HR attributes.  Key columns must not be NULL.  A row whose key is
+ * already in the store replaces it; a key put before in this refresh gives
+ * -EEXIST; a participant whose parent is missing gives -ENOENT.  Messages
+ * name the key, not the file or line (the caller adds those). */
+int store_loader_put(struct store_loader *l, const struct value *vals,
+		     struct err *e);
+
+/* Finish the table: records source (a file name, or "generated <Table>")
+ * and the row count in the refresh, frees l.  On error the refresh must be
+ * aborted. */
+int store_loader_close(struct store_loader *l, const char *source,
+		       struct err *e);
+/* Free l without recording it (NULL-safe); for error paths. */
+void store_loader_free(struct store_loader *l);
+
+/* Commit the refresh; *id gets its number (may be NULL).  On error the
+ * refresh is rolled back.  Either way r is freed. */
+int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e);
+/* Roll back and free (NULL-safe). */
+void store_refresh_abort(struct store_refresh *r);
+
+/* Summary for `collabfs info`. */
+struct store_table_info {
+	const struct table *table;
+	int64_t rows;
+	int64_t first_t, last_t; /* UTC seconds of the first and last instant,
+				    valid if rows > 0 and have_range */
+	int have_range;
+};
+int store_table_info(struct store *s, const struct table *t,
+		     struct store_table_info *out, struct err *e);
+
+struct store_refresh_info {
+	int64_t id;
+	int64_t started, committed; /* UTC seconds */
+	char kind[16];
+	int64_t rows;  /* rows written */
+	int64_t files; /* sources loaded */
+};
+/* Call fn for each refresh, oldest first.  fn returning non-zero stops. */
+int store_each_refresh(struct store *s,
+		       int (*fn)(const struct store_refresh_info *, void *),
+		       void *arg, struct err *e);
+
+/* Call fn for each (table, first_day, last_day) the refresh touched; last_day
+ * is INT64_MAX for an open-ended span.  Days count from 1970-01-01 (UTC). */
+int store_each_touch(struct store *s, int64_t refresh_id,
+		     int (*fn)(const char *table, int64_t first_day,
+			       int64_t last_day, void *),
+		     void *arg, struct err *e);
+
+#endif

@@ -1,0 +1,602 @@
+/* import.c - seed-format CSV files into the store.  See import.h and
+ * docs/import.md. */
+#include "import.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "value.h"
+
+#define IMPORT_MAX_COLS 1024
+
+struct import_table {
+	const struct table *t;
+	struct store_loader *loader;
+	char *source; /* name used in messages */
+	size_t ncols; /* columns in the file */
+	int *map;     /* file column -> schema column, or ncols+j for
+			 HR attribute j */
+	size_t nhr;
+	char **header;	    /* file's column names (for messages) */
+	struct value *vals; /* one row, schema order then HR attributes */
+	const char *const *fields; /* the record being taken (borrowed) */
+	const size_t *lens;
+	int64_t rows; /* rows put */
+};
+
+static void free_header(char **h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++)
+		free(h[i]);
+	free(h);
+}
+
+void import_table_abort(struct import_table *it)
+{
+	if (!it)
+		return;
+	store_loader_free(it->loader);
+	free_header(it->header, it->ncols);
+	free(it->map);
+	free(it->vals);
+	free(it->source);
+	free(it);
+}
+
+static int missing_columns(const struct import_table *it, struct err *e)
+{
+	const struct table *t = it->t;
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		int seen = 0;
+
+		if (!(t->cols[c].flags & (COL_KEY | COL_REQUIRED)))
+			continue;
+		for (size_t i = 0; i < it->ncols; i++)
+			seen |= it->map[i] == (int)c;
+		if (!seen)
+			return err_set(e, -EINVAL, "%s:1: missing %s column %s",
+				       it->source,
+				       (t->cols[c].flags & COL_KEY)
+					       ? "key"
+					       : "required",
+				       t->cols[c].name);
+	}
+	return 0;
+}
+
+/* Map the header's names to schema columns; other names are HR attributes
+ * in a table that has them, and an error elsewhere. */
+static int map_header(struct import_table *it, const char **hr, struct err *e)
+{
+	const struct table *t = it->t;
+	char q[200];
+
+	for (size_t i = 0; i < it->ncols; i++) {
+		const char *name = it->header[i];
+		int c = schema_column(t, name);
+
+		for (size_t k = 0; k < i; k++)
+			if (strcasecmp(it->header[k], name) == 0)
+				return err_set(e, -EINVAL,
+					       "%s:1: column %s "
+					       "appears twice",
+					       it->source,
+					       err_quote(q, sizeof(q), name,
+							 strlen(name)));
+		if (c >= 0) {
+			it->map[i] = c;
+		} else if (t->hr_attributes && name[0]) {
+			hr[it->nhr] = name;
+			it->map[i] = (int)(t->ncols + it->nhr++);
+		} else {
+			return err_set(
+				e, -EINVAL,
+				"%s:1: unknown column %s "
+				"(not a column of %s)",
+				it->source,
+				err_quote(q, sizeof(q), name, strlen(name)),
+				t->name);
+		}
+	}
+	return missing_columns(it, e);
+}
+
+static int copy_header(struct import_table *it, const char *const *header,
+		       struct err *e)
+{
+	it->header = calloc(it->ncols, sizeof(char *));
+	it->map = calloc(it->ncols, sizeof(int));
+	if (!it->header || !it->map)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < it->ncols; i++) {
+		size_t n = strlen(header[i]), bad;
+
+		if (value_check_utf8(header[i], n, &bad))
+			return err_set(e, -EINVAL,
+				       "%s:1: column %zu: invalid "
+				       "UTF-8 at byte %zu of the name",
+				       it->source, i + 1, bad + 1);
+		it->header[i] = strdup(header[i]);
+		if (!it->header[i])
+			return err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Read the header: its names, their columns, the row buffer. */
+static int prepare_table(struct import_table *it, const char *const *header,
+			 const char **hr, struct err *e)
+{
+	int ret;
+
+	if (it->ncols > IMPORT_MAX_COLS)
+		return err_set(e, -EINVAL, "%s:1: too many columns (%zu)",
+			       it->source, it->ncols);
+	ret = copy_header(it, header, e);
+	if (!ret)
+		ret = map_header(it, hr, e);
+	if (ret)
+		return ret;
+	it->vals = calloc(it->t->ncols + it->nhr, sizeof(*it->vals));
+	return it->vals ? 0 : err_set(e, -ENOMEM, "out of memory");
+}
+
+int import_table_begin(struct store_refresh *r, const struct table *t,
+		       const char *source, const char *const *header,
+		       struct import_table **out, struct err *e)
+{
+	struct import_table *it = calloc(1, sizeof(*it));
+	size_t ncols = 0;
+	const char **hr;
+	int ret;
+
+	while (header[ncols])
+		ncols++;
+	hr = calloc(ncols + 1, sizeof(*hr));
+	*out = NULL;
+	if (!it || !hr || !(it->source = strdup(source))) {
+		free(it);
+		free(hr);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	it->t = t;
+	it->ncols = ncols;
+	ret = prepare_table(it, header, hr, e);
+	if (!ret) {
+		ret = store_loader_open(r, t, hr, it->nhr, &it->loader, e);
+		if (ret == -EINVAL)
+			err_prefix(e, "%s:1", source); /* a bad HR attribute */
+	}
+	free(hr);
+	if (ret) {
+		import_table_abort(it);
+		return ret;
+	}
+	*out = it;
+	return 0;
+}
+
+static const char *column_name(const struct import_table *it, size_t i)
+{
+	return it->header[i];
+}
+
+/* " (A, B, C)": the values of an enumerated column, for messages. */
+static const char *enum_list(const struct column *c, char *dst, size_t size)
+{
+	size_t o = 0;
+
+	dst[0] = '\0';
+	if (!c || !c->values)
+		return dst;
+	for (const char *const *v = c->values; *v && o < size; v++)
+		o += (size_t)snprintf(dst + o, size - o, "%s%s",
+				      o ? ", " : " (", *v);
+	if (o + 2 <= size)
+		memcpy(dst + o, ")", 2);
+	return dst;
+}
+
+static int bad_value(const struct import_table *it, size_t i,
+		     unsigned long line, const char *why, struct err *e)
+{
+	const char *p = it->fields[i];
+	size_t n = it->lens[i];
+	const struct column *c = it->map[i] < (int)it->t->ncols
+					 ? &it->t->cols[it->map[i]]
+					 : NULL;
+	char q[200], vals[300];
+
+	return err_set(e, -EINVAL, "%s:%lu: %s: %s %s%s", it->source, line,
+		       column_name(it, i), err_quote(q, sizeof(q), p, n), why,
+		       enum_list(c, vals, sizeof(vals)));
+}
+
+/* Check and type one field into it->vals. */
+static int take_field(struct import_table *it, size_t i, const char *p,
+		      size_t n, unsigned long line, struct err *e)
+{
+	size_t slot = (size_t)it->map[i], bad;
+	struct value *v = &it->vals[slot];
+	const struct column *c;
+	const char *why = NULL;
+
+	const char *nul;
+
+	if (value_check_utf8(p, n, &bad))
+		return err_set(e, -EINVAL,
+			       "%s:%lu: %s: invalid UTF-8 at byte "
+			       "%zu of the field",
+			       it->source, line, column_name(it, i), bad + 1);
+	nul = memchr(p, '\0', n);
+	if (nul)
+		return err_set(e, -EINVAL,
+			       "%s:%lu: %s: a NUL byte at byte %zu "
+			       "of the field",
+			       it->source, line, column_name(it, i),
+			       (size_t)(nul - p) + 1);
+	if (slot >= it->t->ncols) { /* an HR attribute: text */
+		v->kind = n ? VAL_TEXT : VAL_NULL;
+		v->u.s.p = p;
+		v->u.s.n = n;
+		return 0;
+	}
+	c = &it->t->cols[slot];
+	if (value_parse(c, p, n, v, &why))
+		return bad_value(it, i, line, why, e);
+	if (v->kind == VAL_NULL && (c->flags & (COL_KEY | COL_REQUIRED)))
+		return err_set(e, -EINVAL, "%s:%lu: %s: %s value is missing",
+			       it->source, line, c->name,
+			       (c->flags & COL_KEY) ? "key" : "required");
+	return 0;
+}
+
+int import_table_row(struct import_table *it, const char *const *fields,
+		     const size_t *lens, unsigned long line, struct err *e)
+{
+	size_t nv = it->t->ncols + it->nhr;
+	int ret;
+
+	for (size_t i = 0; i < nv; i++)
+		it->vals[i].kind = VAL_NULL;
+	it->fields = fields;
+	it->lens = lens;
+	for (size_t i = 0; i < it->ncols; i++) {
+		ret = take_field(it, i, fields[i], lens[i], line, e);
+		if (ret)
+			return ret;
+	}
+	ret = store_loader_put(it->loader, it->vals, e);
+	if (ret)
+		return err_prefix(e, "%s:%lu", it->source, line);
+	it->rows++;
+	return 0;
+}
+
+int import_table_end(struct import_table *it, struct err *e)
+{
+	int ret = store_loader_close(it->loader, it->source, e);
+
+	it->loader = NULL;
+	import_table_abort(it);
+	return ret;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* Copy the record's fields out as NUL-terminated names (the header). */
+static int header_names(const struct csv_reader *cr, char ***out, struct err *e)
+{
+	char **h = calloc(cr->nfields + 1, sizeof(char *));
+
+	*out = h;
+	if (!h)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < cr->nfields; i++) {
+		h[i] = strndup(cr->fields[i].p, cr->fields[i].n);
+		if (!h[i])
+			return err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int begin_from_header(struct store_refresh *r, const struct table *t,
+			     struct csv_reader *cr, struct import_table **it,
+			     struct err *e)
+{
+	char **names = NULL;
+	int ret = csv_next(cr, e);
+
+	if (ret == 0)
+		return err_set(e, -EINVAL,
+			       "%s: empty file (a header row is "
+			       "required)",
+			       cr->name);
+	if (ret < 0)
+		return ret;
+	ret = header_names(cr, &names, e);
+	if (!ret)
+		ret = import_table_begin(r, t, cr->name,
+					 (const char *const *)names, it, e);
+	free_header(names, cr->nfields);
+	return ret;
+}
+
+/* Rows until the end; a blank line is an error unless only blank lines
+ * follow it. */
+static int load_rows(struct import_table *it, struct csv_reader *cr,
+		     const char **fields, size_t *lens, struct err *e)
+{
+	unsigned long blank = 0;
+	int ret;
+
+	while ((ret = csv_next(cr, e)) == 1) {
+		if (cr->nfields == 1 && cr->fields[0].n == 0 &&
+		    !cr->fields[0].quoted && it->ncols > 1) {
+			if (!blank)
+				blank = cr->line;
+			continue;
+		}
+		if (blank)
+			return err_set(e, -EINVAL, "%s:%lu: blank line",
+				       it->source, blank);
+		if (cr->nfields != it->ncols)
+			return err_set(e, -EINVAL,
+				       "%s:%lu: %zu fields, but the "
+				       "header has %zu columns",
+				       it->source, cr->line, cr->nfields,
+				       it->ncols);
+		for (size_t i = 0; i < cr->nfields; i++) {
+			fields[i] = cr->fields[i].p;
+			lens[i] = cr->fields[i].n;
+		}
+		ret = import_table_row(it, fields, lens, cr->line, e);
+		if (ret)
+			return ret;
+	}
+	return ret;
+}
+
+int import_reader(struct store_refresh *r, const struct table *t,
+		  struct csv_reader *cr, int64_t *rows, struct err *e)
+{
+	struct import_table *it = NULL;
+	const char **fields = NULL;
+	size_t *lens = NULL;
+	int ret = begin_from_header(r, t, cr, &it, e);
+
+	if (!ret && !it)
+		ret = err_set(e, -EINVAL, "%s: no header", cr->name);
+	if (!ret) {
+		fields = calloc(it->ncols, sizeof(*fields));
+		lens = calloc(it->ncols, sizeof(*lens));
+		if (!fields || !lens)
+			ret = err_set(e, -ENOMEM, "out of memory");
+	}
+	if (!ret)
+		ret = load_rows(it, cr, fields, lens, e);
+	if (!ret) {
+		*rows += it->rows;
+		ret = import_table_end(it, e);
+		it = NULL;
+	}
+	import_table_abort(it);
+	free(fields);
+	free(lens);
+	return ret;
+}
+
+static int import_file(struct store_refresh *r, const struct import_source *src,
+		       struct import_stats *stats, struct err *e)
+{
+	struct csv_reader cr;
+	struct stat st;
+	int fd, ret;
+
+	fd = open(src->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, -errno, "%s: cannot open: %s", src->display,
+			       errno == ENOENT
+				       ? "no such file"
+				       : "permission denied or I/O error");
+	if (fstat(fd, &st) == 0)
+		stats->bytes += st.st_size;
+	ret = csv_open_fd(&cr, fd, src->display);
+	if (ret)
+		ret = err_set(e, ret, "out of memory");
+	else
+		ret = import_reader(r, src->table, &cr, &stats->rows, e);
+	if (!ret)
+		stats->files++;
+	csv_close(&cr);
+	close(fd);
+	return ret;
+}
+
+/* ---- sources ------------------------------------------------------------ */
+
+struct source_list {
+	struct import_source *v;
+	size_t n, cap;
+};
+
+static void sources_free(struct source_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].display);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+/* The table a file name stands for: "<Table>.csv", without case. */
+static const struct table *table_of_file(const char *base)
+{
+	size_t n = strlen(base);
+	char stem[128];
+
+	if (n < 5 || n - 4 >= sizeof(stem) ||
+	    strcasecmp(base + n - 4, ".csv") != 0)
+		return NULL;
+	memcpy(stem, base, n - 4);
+	stem[n - 4] = '\0';
+	return schema_table(stem);
+}
+
+static int add_source(struct source_list *l, const char *path, struct err *e)
+{
+	const char *base = strrchr(path, '/');
+	const struct table *t = table_of_file(base ? base + 1 : path);
+	struct import_source *s;
+
+	if (!t)
+		return err_set(e, -EINVAL,
+			       "%s: not a table file (expected a "
+			       "name like Meetings.csv or "
+			       "MeetingParticipants.csv)",
+			       path);
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct import_source *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return err_set(e, -ENOMEM, "out of memory");
+		l->v = nv;
+		l->cap = ncap;
+	}
+	s = &l->v[l->n];
+	s->table = t;
+	s->path = strdup(path);
+	s->display = strdup(path);
+	if (!s->path || !s->display) {
+		free(s->path);
+		free(s->display);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	l->n++;
+	return 0;
+}
+
+static int is_csv(const struct dirent *de)
+{
+	size_t len = strlen(de->d_name);
+
+	return len >= 4 && strcasecmp(de->d_name + len - 4, ".csv") == 0;
+}
+
+/* Every *.csv in dir, in name order (so runs are repeatable). */
+static int add_dir(struct source_list *l, const char *dir, struct err *e)
+{
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, is_csv, alphasort);
+	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+	size_t before = l->n;
+	int ret = 0;
+
+	if (n < 0)
+		return err_set(e, -errno, "%s: cannot read the folder", dir);
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		if (!ret &&
+		    (size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sep,
+				     names[i]->d_name) >= sizeof(path))
+			ret = err_set(e, -ENAMETOOLONG, "%s: path too long",
+				      dir);
+		if (!ret)
+			ret = add_source(l, path, e);
+		free(names[i]);
+	}
+	free(names);
+	if (!ret && l->n == before)
+		ret = err_set(e, -EINVAL, "%s: no table files in this folder",
+			      dir);
+	return ret;
+}
+
+static int resolve(struct source_list *l, char *const *paths, size_t npaths,
+		   struct err *e)
+{
+	for (size_t i = 0; i < npaths; i++) {
+		struct stat st;
+		int ret;
+
+		if (stat(paths[i], &st) != 0)
+			return err_set(e, -errno, "%s: %s", paths[i],
+				       errno == ENOENT
+					       ? "no such file or folder"
+					       : "cannot read");
+		ret = S_ISDIR(st.st_mode) ? add_dir(l, paths[i], e)
+					  : add_source(l, paths[i], e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Parents before children: sort by table order, stable. */
+static void order_sources(struct source_list *l)
+{
+	for (size_t i = 1; i < l->n; i++) {
+		struct import_source s = l->v[i];
+		size_t j = i;
+
+		while (j > 0 && l->v[j - 1].table > s.table) {
+			l->v[j] = l->v[j - 1];
+			j--;
+		}
+		l->v[j] = s;
+	}
+}
+
+static void remove_store(const char *path)
+{
+	char tmp[4096];
+
+	unlink(path);
+	snprintf(tmp, sizeof(tmp), "%s-wal", path);
+	unlink(tmp);
+	snprintf(tmp, sizeof(tmp), "%s-shm", path);
+	unlink(tmp);
+}
+
+int import_paths(const char *store_path, char *const *paths, size_t npaths,
+		 struct import_stats *stats, struct err *e)
+{
+	struct source_list l = { NULL, 0, 0 };
+	struct store *s = NULL;
+	struct store_refresh *r = NULL;
+	int created = 0, ret;
+
+	memset(stats, 0, sizeof(*stats));
+	ret = resolve(&l, paths, npaths, e);
+	if (!ret) {
+		order_sources(&l);
+		ret = store_open(store_path, STORE_CREATE, &s, &created, e);
+	}
+	if (!ret)
+		ret = store_refresh_begin(s, "import", &r, e);
+	for (size_t i = 0; !ret && i < l.n; i++)
+		ret = import_file(r, &l.v[i], stats, e);
+	if (!ret) {
+		ret = store_refresh_commit(r, &stats->refresh, e);
+		r = NULL;
+	}
+	store_refresh_abort(r);
+	store_close(s);
+	if (ret && created)
+		remove_store(store_path);
+	sources_free(&l);
+	return ret;
+}

@@ -1,0 +1,1398 @@
+/* store.c - the SQLite data store.  See store.h and docs/store.md.
+ *
+ * The only file that includes sqlite3.h: SQLite's result codes become
+ * -errno here (store_errno) and nowhere else.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "touch.h"
+
+#define STORE_APP_ID	 0x434c4653 /* "CLFS" */
+#define STORE_MAX_TABLES 16
+#define STORE_BUSY_MS	 5000
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	unsigned flags;
+	char **hr; /* HR attribute names, in column order */
+	size_t nhr;
+	int bulk; /* new and empty: the first refresh may load in bulk */
+};
+
+struct store_refresh {
+	struct store *s;
+	int64_t id;
+	int64_t started;
+	int64_t rows;
+	int64_t files;
+	int open_loaders;
+	char kind[16];			      /* "import", "generate" */
+	struct touch touch[STORE_MAX_TABLES]; /* days touched, per table */
+};
+
+struct store_loader {
+	struct store_refresh *r;
+	const struct table *t;
+	size_t tidx;	      /* index in schema_tables[] */
+	size_t nhr;	      /* HR attribute values after the columns */
+	int icol, ecol;	      /* COL_INSTANT and COL_SPAN_END columns, or -1 */
+	sqlite3_stmt *ins;    /* INSERT of a row */
+	sqlite3_stmt *rep;    /* INSERT OR REPLACE of a row */
+	sqlite3_stmt *old;    /* _t, _t_end, _refresh of a key */
+	sqlite3_stmt *parent; /* _t of the parent row */
+	sqlite3_stmt *retime; /* set the _t of a parent's child rows */
+	sqlite3_stmt *minchild;	   /* earliest child instant of a call */
+	sqlite3_stmt *settime;	   /* set a call's _t */
+	sqlite3_stmt *retime_self; /* set the _t of a call's participants */
+	struct buf parent_key;	   /* parent of the last row (cache) */
+	int64_t parent_t;	   /* its _t */
+	int parent_t_null;
+	int parent_known;
+	struct buf dirty; /* call whose instant must be recomputed */
+	int64_t rows;
+};
+
+/* SQLite's result codes as -errno. */
+static int store_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EINVAL;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	default:
+		return -EIO;
+	}
+}
+
+static int db_fail(struct store *s, int rc, struct err *e, const char *what)
+{
+	int code = store_errno(rc);
+
+	if (code == -ENOSPC)
+		return err_set(e, code, "%s: cannot %s: disk full (%s)",
+			       s->path, what, sqlite3_errmsg(s->db));
+	if (code == -EROFS)
+		return err_set(e, code, "%s: cannot %s: the store is read-only",
+			       s->path, what);
+	if (code == -EBUSY)
+		return err_set(e, code,
+			       "%s: cannot %s: the store is locked by another "
+			       "writer",
+			       s->path, what);
+	return err_set(e, code, "%s: cannot %s: %s", s->path, what,
+		       sqlite3_errmsg(s->db));
+}
+
+static int exec(struct store *s, const char *sql, struct err *e,
+		const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(s, rc, e, what);
+}
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st,
+		   struct err *e)
+{
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				    st, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(s, rc, e, "prepare a statement");
+}
+
+/* Query one integer (first column of the first row); *out = dflt if none. */
+static int query_int(struct store *s, const char *sql, int64_t dflt,
+		     int64_t *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	*out = dflt;
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW &&
+		    sqlite3_column_type(st, 0) != SQLITE_NULL)
+			*out = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : db_fail(s, rc, e, "read the store");
+}
+
+static const char *sql_type(const struct column *c)
+{
+	switch (c->type) {
+	case COL_STRING:
+	case COL_ENUM:
+		return "TEXT";
+	case COL_DOUBLE:
+		return "REAL";
+	default:
+		return "INTEGER";
+	}
+}
+
+/* Append the store's column definitions of t (a datetime C is C, C_off). */
+static void column_ddl(struct buf *b, const struct table *t)
+{
+	for (size_t i = 0; i < t->ncols; i++) {
+		const struct column *c = &t->cols[i];
+
+		buf_printf(b, "%s\"%s\" %s%s", i ? ", " : "", c->name,
+			   sql_type(c),
+			   (c->flags & COL_KEY) ? " NOT NULL" : "");
+		if (c->type == COL_DATETIME)
+			buf_printf(b, ", \"%s_off\" INTEGER", c->name);
+	}
+}
+
+/* The index that makes "rows of t with _t in [t0, t1), in key order" a
+ * range scan. */
+static void index_ddl(struct buf *b, const struct table *t)
+{
+	size_t nk = schema_nkeys(t);
+
+	buf_printf(b, "CREATE INDEX \"%s_by_t\" ON \"%s\" (_t", t->dir, t->dir);
+	for (size_t k = 0; k < nk; k++)
+		buf_printf(b, ", \"%s\"", t->cols[k].name);
+	buf_addstr(b, ");\n");
+}
+
+static void table_ddl(struct buf *b, const struct table *t)
+{
+	size_t nk = schema_nkeys(t);
+
+	buf_printf(b, "CREATE TABLE \"%s\" (", t->dir);
+	column_ddl(b, t);
+	buf_addstr(b, ", _t INTEGER");
+	if (t->instant == INSTANT_SPAN)
+		buf_addstr(b, ", _t_end INTEGER");
+	buf_addstr(b, ", _refresh INTEGER NOT NULL, PRIMARY KEY (");
+	for (size_t k = 0; k < nk; k++)
+		buf_printf(b, "%s\"%s\"", k ? ", " : "", t->cols[k].name);
+	buf_addstr(b, ")) WITHOUT ROWID;\n");
+	index_ddl(b, t);
+}
+
+static const char base_ddl[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;\n"
+	"CREATE TABLE refresh (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,\n"
+	"  started INTEGER NOT NULL, committed INTEGER NOT NULL,\n"
+	"  rows INTEGER NOT NULL, files INTEGER NOT NULL, version TEXT);\n"
+	"CREATE TABLE refresh_file (refresh INTEGER NOT NULL, seq INTEGER "
+	"NOT NULL,\n"
+	"  tbl TEXT NOT NULL, source TEXT NOT NULL, rows INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (refresh, seq)) WITHOUT ROWID;\n"
+	"CREATE TABLE refresh_touch (refresh INTEGER NOT NULL, tbl TEXT NOT "
+	"NULL,\n"
+	"  first_day INTEGER NOT NULL, last_day INTEGER,\n"
+	"  PRIMARY KEY (refresh, tbl, first_day)) WITHOUT ROWID;\n"
+	"CREATE TABLE hr_attribute (position INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE, added_refresh INTEGER);\n";
+
+static int create_schema(struct store *s, struct err *e)
+{
+	struct buf b = BUF_INIT(1 << 20);
+	int ret;
+
+	buf_printf(&b,
+		   "BEGIN;\nPRAGMA application_id = %d;\n"
+		   "PRAGMA user_version = %d;\n%s",
+		   STORE_APP_ID, STORE_SCHEMA_VERSION, base_ddl);
+	buf_printf(&b,
+		   "INSERT INTO meta VALUES ('created_by', "
+		   "'collabfs %s');\n",
+		   COLLABFS_VERSION);
+	for (size_t i = 0; i < schema_ntables; i++)
+		table_ddl(&b, &schema_tables[i]);
+	buf_addstr(&b, "COMMIT;\n");
+	ret = b.err ? err_set(e, b.err, "out of memory")
+		    : exec(s, b.data, e, "create the store");
+	if (ret)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	buf_release(&b);
+	return ret;
+}
+
+/* Is this an empty database (a new file), a collabfs store we can read, or
+ * something else? */
+static int check_identity(struct store *s, struct err *e)
+{
+	int64_t app, ver, nobj;
+	int ret = query_int(s, "PRAGMA application_id", 0, &app, e);
+
+	if (ret == -EINVAL)
+		return err_set(e, ret,
+			       "%s: not a collabfs store (not an SQLite "
+			       "database)",
+			       s->path);
+	if (ret)
+		return ret;
+	ret = query_int(s, "PRAGMA user_version", 0, &ver, e);
+	if (!ret)
+		ret = query_int(s, "SELECT count(*) FROM sqlite_schema", 0,
+				&nobj, e);
+	if (ret)
+		return ret;
+	if (app == 0 && ver == 0 && nobj == 0)
+		return 1; /* empty: to be created */
+	if (app != STORE_APP_ID)
+		return err_set(e, -EINVAL,
+			       "%s: not a collabfs store (an SQLite "
+			       "database made by another program)",
+			       s->path);
+	if (ver > STORE_SCHEMA_VERSION)
+		return err_set(
+			e, -EPROTO,
+			"%s: made by a newer collabfs (store format %" PRId64
+			"; this collabfs %s reads formats up to %d)",
+			s->path, ver, COLLABFS_VERSION, STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+static int load_hr(struct store *s, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (size_t i = 0; i < s->nhr; i++)
+		free(s->hr[i]);
+	s->nhr = 0;
+	rc = sqlite3_prepare_v2(
+		s->db, "SELECT name FROM hr_attribute ORDER BY position", -1,
+		&st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **nh = realloc(s->hr, (s->nhr + 1) * sizeof(*nh));
+		char *name = strdup((const char *)sqlite3_column_text(st, 0));
+
+		if (!nh || !name) {
+			free(name);
+			if (nh)
+				s->hr = nh;
+			sqlite3_finalize(st);
+			return err_set(e, -ENOMEM, "out of memory");
+		}
+		s->hr = nh;
+		s->hr[s->nhr++] = name;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, rc, e, "read the store");
+}
+
+static int check_file(const char *path, unsigned flags, struct err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT && (flags & STORE_CREATE))
+			return 0;
+		return err_set(e, -errno, "%s: cannot open the store: %s", path,
+			       errno == ENOENT ? "no such file"
+					       : "cannot stat");
+	}
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, -EINVAL,
+			       "%s: not a collabfs store (not a "
+			       "regular file)",
+			       path);
+	if (!(flags & STORE_READONLY) &&
+	    (!(st.st_mode & 0222) || access(path, W_OK) != 0))
+		return err_set(e, -EROFS, "%s: the store file is read-only",
+			       path);
+	return 0;
+}
+
+/* A new store (nobody can be reading it) is loaded with a rollback journal
+ * and its indexes are built after the rows: its first refresh writes each
+ * page once.  Every later refresh runs in WAL mode beside readers. */
+static int configure(struct store *s, int fresh, struct err *e)
+{
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (s->flags & STORE_READONLY)
+		return exec(s, "PRAGMA query_only = 1", e, "open the store");
+	s->bulk = fresh;
+	return exec(s,
+		    fresh ? "PRAGMA journal_mode = DELETE;"
+			    "PRAGMA synchronous = NORMAL;"
+			    "PRAGMA cache_size = -32768;"
+			  : "PRAGMA journal_mode = WAL;"
+			    "PRAGMA synchronous = NORMAL;"
+			    "PRAGMA cache_size = -32768;"
+			    "PRAGMA journal_size_limit = 67108864;",
+		    e, "open the store");
+}
+
+static void sqlite_config_once(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Process-wide SQLite settings, before its first use: no memory statistics
+ * (they take a global mutex on every allocation). */
+static void sqlite_setup(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, sqlite_config_once);
+}
+
+/* Identify the open database and make it ready: create a new store's
+ * schema, refuse what is not ours. */
+static int setup(struct store *s, int *created, struct err *e)
+{
+	int ret = check_identity(s, e);
+	int fresh = ret == 1;
+
+	if (ret < 0)
+		return ret;
+	if (fresh && (s->flags & STORE_READONLY))
+		return err_set(e, -EINVAL, "%s: not a collabfs store (empty)",
+			       s->path);
+	ret = configure(s, fresh, e);
+	if (!ret && fresh)
+		ret = create_schema(s, e);
+	if (!ret && created)
+		*created = fresh;
+	return ret ? ret : load_hr(s, e);
+}
+
+int store_open(const char *path, unsigned flags, struct store **out,
+	       int *created, struct err *e)
+{
+	struct store *s;
+	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+					      : SQLITE_OPEN_READWRITE;
+	int ret, rc;
+
+	*out = NULL;
+	if (created)
+		*created = 0;
+	ret = check_file(path, flags, e);
+	if (ret)
+		return ret;
+	if (flags & STORE_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	s->flags = flags;
+	sqlite_setup();
+	rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	ret = rc == SQLITE_OK ? setup(s, created, e)
+			      : db_fail(s, rc, e, "open the store");
+	if (ret) {
+		store_close(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	for (size_t i = 0; i < s->nhr; i++)
+		free(s->hr[i]);
+	free(s->hr);
+	free(s->path);
+	free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+size_t store_hr_count(const struct store *s)
+{
+	return s->nhr;
+}
+
+const char *store_hr_name(const struct store *s, size_t i)
+{
+	return i < s->nhr ? s->hr[i] : NULL;
+}
+
+/* ---- refreshes ---------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t day_of_t(int64_t t)
+{
+	return floor_div(t, 86400);
+}
+
+/* Drop (create=0) or build (create=1) the _by_t indexes, inside the bulk
+ * refresh's transaction, so a rollback restores them. */
+static int bulk_indexes(struct store *s, int create, struct err *e)
+{
+	struct buf b = BUF_INIT(1 << 16);
+	int ret;
+
+	for (size_t i = 0; i < schema_ntables; i++) {
+		if (create)
+			index_ddl(&b, &schema_tables[i]);
+		else
+			buf_printf(&b, "DROP INDEX \"%s_by_t\";\n",
+				   schema_tables[i].dir);
+	}
+	ret = b.err ? err_set(e, b.err, "out of memory")
+		    : exec(s, b.data, e, "index the store");
+	buf_release(&b);
+	return ret;
+}
+
+int store_refresh_begin(struct store *s, const char *kind,
+			struct store_refresh **out, struct err *e)
+{
+	struct store_refresh *r;
+	int ret;
+
+	*out = NULL;
+	if (s->flags & STORE_READONLY)
+		return err_set(e, -EROFS, "%s: opened read-only", s->path);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < STORE_MAX_TABLES; i++)
+		r->touch[i].open_from = TOUCH_OPEN;
+	r->s = s;
+	r->started = (int64_t)time(NULL);
+	ret = exec(s, "BEGIN IMMEDIATE", e, "start a refresh");
+	if (!ret)
+		ret = query_int(s, "SELECT max(id) FROM refresh", 0, &r->id, e);
+	if (!ret && s->bulk)
+		ret = bulk_indexes(s, 0, e);
+	if (ret) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		free(r);
+		return ret;
+	}
+	r->id++;
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	*out = r;
+	return 0;
+}
+
+static void refresh_free(struct store_refresh *r)
+{
+	for (size_t i = 0; i < STORE_MAX_TABLES; i++)
+		touch_release(&r->touch[i]);
+	free(r);
+}
+
+void store_refresh_abort(struct store_refresh *r)
+{
+	if (!r)
+		return;
+	sqlite3_exec(r->s->db, "ROLLBACK", NULL, NULL, NULL);
+	load_hr(r->s, NULL); /* forget HR attributes added by the refresh */
+	refresh_free(r);
+}
+
+struct touch_writer {
+	struct store *s;
+	sqlite3_stmt *st;
+	int64_t id;
+	const char *tbl;
+};
+
+static int write_touch(int64_t first, int64_t last, void *arg)
+{
+	struct touch_writer *w = arg;
+	int rc;
+
+	sqlite3_bind_int64(w->st, 1, w->id);
+	sqlite3_bind_text(w->st, 2, w->tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->st, 3, first);
+	if (last == TOUCH_OPEN)
+		sqlite3_bind_null(w->st, 4);
+	else
+		sqlite3_bind_int64(w->st, 4, last);
+	rc = sqlite3_step(w->st);
+	sqlite3_reset(w->st);
+	return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+static int record_refresh(struct store_refresh *r, struct err *e)
+{
+	struct store *s = r->s;
+	struct touch_writer w = { s, NULL, r->id, NULL };
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = prepare(s, "INSERT INTO refresh VALUES (?, ?, ?, ?, ?, ?, ?)",
+		      &st, e);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->started);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 5, r->rows);
+	sqlite3_bind_int64(st, 6, r->files);
+	sqlite3_bind_text(st, 7, COLLABFS_VERSION, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, rc, e, "record the refresh");
+	ret = prepare(s, "INSERT INTO refresh_touch VALUES (?, ?, ?, ?)", &w.st,
+		      e);
+	for (size_t i = 0; !ret && i < schema_ntables; i++) {
+		w.tbl = schema_tables[i].dir;
+		rc = touch_each(&r->touch[i], write_touch, &w);
+		if (rc)
+			ret = db_fail(s, SQLITE_IOERR, e, "record the refresh");
+	}
+	sqlite3_finalize(w.st);
+	return ret;
+}
+
+int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e)
+{
+	struct store *s = r->s;
+	int ret;
+
+	if (r->open_loaders) {
+		ret = err_set(e, -EINVAL,
+			      "internal: refresh committed with "
+			      "open tables");
+		goto out;
+	}
+	ret = record_refresh(r, e);
+	if (!ret && s->bulk)
+		ret = bulk_indexes(s, 1, e);
+	if (!ret)
+		ret = exec(s, "COMMIT", e, "commit the refresh");
+	if (!ret && s->bulk) {
+		s->bulk = 0;
+		ret = exec(s,
+			   "PRAGMA journal_mode = WAL;"
+			   "PRAGMA journal_size_limit = 67108864;",
+			   e, "switch the store to WAL");
+	}
+	if (!ret && id)
+		*id = r->id;
+	if (!ret)
+		ret = load_hr(s, e);
+out:
+	if (ret) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		load_hr(s, NULL);
+	}
+	refresh_free(r);
+	return ret;
+}
+
+/* ---- loaders ------------------------------------------------------------ */
+
+static int valid_hr_name(const struct table *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 128 || name[0] == '_' || strchr(name, '"') ||
+	    value_check_utf8(name, n, NULL))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	for (size_t i = 0; i < t->ncols; i++) {
+		size_t cn = strlen(t->cols[i].name);
+
+		if (strncasecmp(name, t->cols[i].name, cn) == 0 &&
+		    (name[cn] == '\0' || strcasecmp(name + cn, "_off") == 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* Run SQL built by sqlite3_str (finishing it). */
+static int exec_str(struct store *s, sqlite3_str *q, struct err *e,
+		    const char *what)
+{
+	char *sql = sqlite3_str_finish(q);
+	int ret;
+
+	if (!sql)
+		return err_set(e, -ENOMEM, "out of memory");
+	ret = exec(s, sql, e, what);
+	sqlite3_free(sql);
+	return ret;
+}
+
+static int prepare_str(struct store *s, sqlite3_str *q, sqlite3_stmt **st,
+		       struct err *e)
+{
+	char *sql = sqlite3_str_finish(q);
+	int ret;
+
+	if (!sql)
+		return err_set(e, -ENOMEM, "out of memory");
+	ret = prepare(s, sql, st, e);
+	sqlite3_free(sql);
+	return ret;
+}
+
+/* Add HR attribute name to the store unless it is there (without case);
+ * *col gets the store's spelling. */
+static int ensure_hr(struct store_refresh *r, const struct table *t,
+		     const char *name, const char **col, struct err *e)
+{
+	struct store *s = r->s;
+	sqlite3_str *q;
+	char **nh;
+	int ret;
+
+	for (size_t i = 0; i < s->nhr; i++)
+		if (strcasecmp(s->hr[i], name) == 0) {
+			*col = s->hr[i];
+			return 0;
+		}
+	if (!valid_hr_name(t, name))
+		return err_set(e, -EINVAL,
+			       "\"%s\" cannot be an HR attribute name", name);
+	q = sqlite3_str_new(s->db);
+	sqlite3_str_appendf(q,
+			    "ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT;"
+			    "INSERT INTO hr_attribute SELECT coalesce("
+			    "max(position), 0) + 1, %Q, %lld FROM hr_attribute",
+			    t->dir, name, name, (long long)r->id);
+	ret = exec_str(s, q, e, "add an HR attribute");
+	if (ret)
+		return ret;
+	nh = realloc(s->hr, (s->nhr + 1) * sizeof(*nh));
+	if (!nh)
+		return err_set(e, -ENOMEM, "out of memory");
+	s->hr = nh;
+	s->hr[s->nhr] = strdup(name);
+	if (!s->hr[s->nhr])
+		return err_set(e, -ENOMEM, "out of memory");
+	*col = s->hr[s->nhr++];
+	return 0;
+}
+
+/* " WHERE k1 = ?1 AND k2 = ?2" over t's key, or over its parent column. */
+static void where_key(sqlite3_str *q, const struct table *t, int parent_only)
+{
+	size_t nk = parent_only ? 1 : schema_nkeys(t);
+
+	for (size_t k = 0; k < nk; k++)
+		sqlite3_str_appendf(q, "%s\"%w\" = ?%d",
+				    k ? " AND " : " WHERE ", t->cols[k].name,
+				    (int)k + 1);
+}
+
+static int bind_count(const struct table *t, size_t nhr)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->ncols; i++)
+		n += t->cols[i].type == COL_DATETIME ? 2 : 1;
+	return n + (int)nhr + (t->instant == INSTANT_SPAN ? 3 : 2);
+}
+
+static int prepare_insert(struct store_loader *l, const char *const *cols,
+			  const char *verb, sqlite3_stmt **st, struct err *e)
+{
+	const struct table *t = l->t;
+	sqlite3_str *q = sqlite3_str_new(l->r->s->db);
+	int n = bind_count(t, l->nhr);
+
+	sqlite3_str_appendf(q, "%s INTO \"%w\" (", verb, t->dir);
+	for (size_t i = 0; i < t->ncols; i++) {
+		sqlite3_str_appendf(q, "%s\"%w\"", i ? ", " : "",
+				    t->cols[i].name);
+		if (t->cols[i].type == COL_DATETIME)
+			sqlite3_str_appendf(q, ", \"%w_off\"", t->cols[i].name);
+	}
+	for (size_t j = 0; j < l->nhr; j++)
+		sqlite3_str_appendf(q, ", \"%w\"", cols[j]);
+	sqlite3_str_appendall(q, t->instant == INSTANT_SPAN ? ", _t, _t_end"
+							    : ", _t");
+	sqlite3_str_appendall(q, ", _refresh) VALUES (?");
+	for (int i = 1; i < n; i++)
+		sqlite3_str_appendall(q, ", ?");
+	sqlite3_str_appendall(q, ")");
+	return prepare_str(l->r->s, q, st, e);
+}
+
+/* The statements that keep instants right: see store_loader_put. */
+static int prepare_lookups(struct store_loader *l, struct err *e)
+{
+	struct store *s = l->r->s;
+	const struct table *t = l->t, *p = schema_parent(t);
+	const struct table *c = t->child ? schema_table(t->child) : NULL;
+	sqlite3_str *q = sqlite3_str_new(s->db);
+	int ret;
+
+	sqlite3_str_appendf(q, "SELECT _t, %s, _refresh FROM \"%w\"",
+			    t->instant == INSTANT_SPAN ? "_t_end" : "NULL",
+			    t->dir);
+	where_key(q, t, 0);
+	ret = prepare_str(s, q, &l->old, e);
+	if (!ret && p) {
+		q = sqlite3_str_new(s->db);
+		sqlite3_str_appendf(q, "SELECT _t FROM \"%w\"", p->dir);
+		where_key(q, p, 0);
+		ret = prepare_str(s, q, &l->parent, e);
+	}
+	if (!ret && c) {
+		q = sqlite3_str_new(s->db);
+		sqlite3_str_appendf(q, "UPDATE \"%w\" SET _t = ?2", c->dir);
+		where_key(q, c, 1);
+		ret = prepare_str(s, q, &l->retime, e);
+	}
+	return ret;
+}
+
+/* SELECT min(instant) FROM ct WHERE <parent key> = ?1: where a call's
+ * earliest participant starts. */
+static int prepare_min(struct store *s, const struct table *ct,
+		       sqlite3_stmt **st, struct err *e)
+{
+	int icol = schema_column_with(ct, COL_INSTANT);
+	sqlite3_str *q = sqlite3_str_new(s->db);
+
+	sqlite3_str_appendf(q, "SELECT min(\"%w\") FROM \"%w\"",
+			    ct->cols[icol].name, ct->dir);
+	where_key(q, ct, 1);
+	return prepare_str(s, q, st, e);
+}
+
+static int prepare_set_t(struct store *s, const struct table *t,
+			 int parent_only, sqlite3_stmt **st, struct err *e)
+{
+	sqlite3_str *q = sqlite3_str_new(s->db);
+
+	sqlite3_str_appendf(q, "UPDATE \"%w\" SET _t = ?%d", t->dir,
+			    parent_only ? 2 : (int)schema_nkeys(t) + 1);
+	where_key(q, t, parent_only);
+	return prepare_str(s, q, st, e);
+}
+
+/* Calls are placed by their earliest participant: the statements that
+ * place a call (Calls loader) or move a call and its participants
+ * (CallParticipants loader). */
+static int prepare_children_instant(struct store_loader *l, struct err *e)
+{
+	struct store *s = l->r->s;
+	const struct table *t = l->t, *p = schema_parent(t);
+	int ret = 0;
+
+	if (t->instant == INSTANT_CHILDREN)
+		return prepare_min(s, schema_table(t->child), &l->minchild, e);
+	if (!p || p->instant != INSTANT_CHILDREN)
+		return 0;
+	ret = prepare_min(s, t, &l->minchild, e);
+	if (!ret)
+		ret = prepare_set_t(s, p, 0, &l->settime, e);
+	if (!ret)
+		ret = prepare_set_t(s, t, 1, &l->retime_self, e);
+	return ret;
+}
+
+void store_loader_free(struct store_loader *l)
+{
+	if (!l)
+		return;
+	sqlite3_finalize(l->ins);
+	sqlite3_finalize(l->rep);
+	sqlite3_finalize(l->old);
+	sqlite3_finalize(l->parent);
+	sqlite3_finalize(l->retime);
+	sqlite3_finalize(l->minchild);
+	sqlite3_finalize(l->settime);
+	sqlite3_finalize(l->retime_self);
+	buf_release(&l->parent_key);
+	buf_release(&l->dirty);
+	if (l->r)
+		l->r->open_loaders--;
+	free(l);
+}
+
+static int map_hr(struct store_loader *l, const char *const *hr, size_t nhr,
+		  const char ***cols, struct err *e)
+{
+	const char **c = calloc(nhr + 1, sizeof(*c));
+	int ret = 0;
+
+	*cols = c;
+	if (!c)
+		return err_set(e, -ENOMEM, "out of memory");
+	if (nhr && !l->t->hr_attributes)
+		return err_set(e, -EINVAL, "%s has no HR attributes",
+			       l->t->name);
+	for (size_t j = 0; j < nhr && !ret; j++) {
+		ret = ensure_hr(l->r, l->t, hr[j], &c[j], e);
+		for (size_t k = 0; k < j && !ret; k++)
+			if (strcasecmp(c[k], c[j]) == 0)
+				ret = err_set(e, -EINVAL,
+					      "HR attribute \"%s\" "
+					      "appears twice",
+					      hr[j]);
+	}
+	return ret;
+}
+
+int store_loader_open(struct store_refresh *r, const struct table *t,
+		      const char *const *hr, size_t nhr,
+		      struct store_loader **out, struct err *e)
+{
+	struct store_loader *l = calloc(1, sizeof(*l));
+	const char **cols = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!l)
+		return err_set(e, -ENOMEM, "out of memory");
+	r->open_loaders++;
+	l->r = r;
+	l->t = t;
+	l->tidx = (size_t)(t - schema_tables);
+	l->nhr = nhr;
+	l->icol = schema_column_with(t, COL_INSTANT);
+	l->ecol = schema_column_with(t, COL_SPAN_END);
+	buf_init(&l->parent_key, 1 << 20);
+	buf_init(&l->dirty, 1 << 20);
+	ret = map_hr(l, hr, nhr, &cols, e);
+	if (!ret)
+		ret = prepare_insert(l, cols, "INSERT", &l->ins, e);
+	if (!ret)
+		ret = prepare_insert(l, cols, "INSERT OR REPLACE", &l->rep, e);
+	if (!ret)
+		ret = prepare_lookups(l, e);
+	if (!ret)
+		ret = prepare_children_instant(l, e);
+	free(cols);
+	if (ret) {
+		store_loader_free(l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Where a row goes: its instant (and the end of its span). */
+struct placing {
+	int64_t t, end;
+	int has_t, has_end;
+};
+
+static int64_t secs_of_ms(int64_t ms)
+{
+	return floor_div(ms, 1000);
+}
+
+/* Bind one value at parameter p (two for a datetime: instant and offset);
+ * returns the next parameter. */
+static int bind_value(sqlite3_stmt *st, int p, const struct value *v, int dt)
+{
+	if (v->kind == VAL_INT)
+		sqlite3_bind_int64(st, p, v->u.i);
+	else if (v->kind == VAL_REAL)
+		sqlite3_bind_double(st, p, v->u.d);
+	else if (v->kind == VAL_TEXT)
+		sqlite3_bind_text(st, p, v->u.s.p, (int)v->u.s.n,
+				  SQLITE_STATIC);
+	else if (v->kind == VAL_TIME)
+		sqlite3_bind_int64(st, p, v->u.t.ms);
+	else
+		sqlite3_bind_null(st, p);
+	if (!dt)
+		return p + 1;
+	if (v->kind == VAL_TIME && v->u.t.has_off)
+		sqlite3_bind_int(st, p + 1, v->u.t.off);
+	else
+		sqlite3_bind_null(st, p + 1);
+	return p + 2;
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int p, int has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, p, v);
+	else
+		sqlite3_bind_null(st, p);
+}
+
+/* Bind the row's values in the order of prepare_insert. */
+static void bind_row(struct store_loader *l, sqlite3_stmt *st,
+		     const struct value *vals, const struct placing *pl)
+{
+	const struct table *t = l->t;
+	int p = 1;
+
+	for (size_t i = 0; i < t->ncols + l->nhr; i++)
+		p = bind_value(st, p, &vals[i],
+			       i < t->ncols && t->cols[i].type == COL_DATETIME);
+	bind_opt_int(st, p++, pl->has_t, pl->t);
+	if (t->instant == INSTANT_SPAN)
+		bind_opt_int(st, p++, pl->has_end, pl->end);
+	sqlite3_bind_int64(st, p, l->r->id);
+}
+
+static void bind_key(const struct table *t, sqlite3_stmt *st,
+		     const struct value *vals, size_t nkeys)
+{
+	for (size_t k = 0; k < nkeys && k < schema_nkeys(t); k++)
+		sqlite3_bind_text(st, (int)k + 1, vals[k].u.s.p,
+				  (int)vals[k].u.s.n, SQLITE_STATIC);
+}
+
+/* "MeetingId "M1", PersonHistoricalId "H2"" for messages. */
+static const char *key_text(const struct table *t, const struct value *vals,
+			    char *dst, size_t size)
+{
+	size_t o = 0;
+
+	dst[0] = '\0';
+	for (size_t k = 0; k < schema_nkeys(t) && o < size; k++) {
+		char q[200];
+
+		err_quote(q, sizeof(q), vals[k].u.s.p, vals[k].u.s.n);
+		o += (size_t)snprintf(dst + o, size - o, "%s%s %s",
+				      k ? ", " : "", t->cols[k].name, q);
+	}
+	return dst;
+}
+
+/* Step a single-row query for one integer; *has = 0 if no row or NULL. */
+static int step_int(sqlite3_stmt *st, int col, int64_t *v, int *has)
+{
+	int rc = sqlite3_step(st);
+
+	*has = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, col) != SQLITE_NULL) {
+		*v = sqlite3_column_int64(st, col);
+		*has = 1;
+	}
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Mark the day of instant t in table tidx as touched. */
+static int mark_day(struct store_loader *l, size_t tidx, int has_t, int64_t t)
+{
+	if (!has_t)
+		return 0;
+	return touch_mark(&l->r->touch[tidx], day_of_t(t), day_of_t(t));
+}
+
+/* Mark the days a row of the loader's table occupies. */
+static int mark_place(struct store_loader *l, const struct placing *pl)
+{
+	if (l->t->instant != INSTANT_SPAN)
+		return mark_day(l, l->tidx, pl->has_t, pl->t);
+	return touch_mark(&l->r->touch[l->tidx],
+			  pl->has_t ? day_of_t(pl->t) : TOUCH_DAY_MIN,
+			  pl->has_end ? day_of_t(pl->end) : TOUCH_OPEN);
+}
+
+static size_t tidx_of(const struct table *t)
+{
+	return (size_t)(t - schema_tables);
+}
+
+/* Find the parent row of a participant (cached: participants of one parent
+ * come together).  -ENOENT if there is none. */
+static int find_parent(struct store_loader *l, const struct value *key,
+		       struct err *e)
+{
+	int64_t t = 0;
+	int has, rc;
+	char q[200];
+
+	if (l->parent_known && l->parent_key.len == key->u.s.n &&
+	    memcmp(l->parent_key.data, key->u.s.p, key->u.s.n) == 0)
+		return 0;
+	sqlite3_bind_text(l->parent, 1, key->u.s.p, (int)key->u.s.n,
+			  SQLITE_STATIC);
+	rc = sqlite3_step(l->parent);
+	has = rc == SQLITE_ROW &&
+	      sqlite3_column_type(l->parent, 0) != SQLITE_NULL;
+	if (has)
+		t = sqlite3_column_int64(l->parent, 0);
+	sqlite3_reset(l->parent);
+	if (rc == SQLITE_DONE)
+		return err_set(e, -ENOENT,
+			       "%s: %s has no row in %s (neither in the store "
+			       "nor in this import)",
+			       l->t->cols[0].name,
+			       err_quote(q, sizeof(q), key->u.s.p, key->u.s.n),
+			       schema_parent(l->t)->name);
+	if (rc != SQLITE_ROW)
+		return db_fail(l->r->s, rc, e, "look up a parent row");
+	buf_reset(&l->parent_key);
+	buf_add(&l->parent_key, key->u.s.p, key->u.s.n);
+	l->parent_known = !l->parent_key.err;
+	l->parent_t = t;
+	l->parent_t_null = !has;
+	return 0;
+}
+
+/* Set _t of a call (stmt settime) or of its participants (retime_self). */
+static int set_call_t(sqlite3_stmt *st, const struct buf *key, int has,
+		      int64_t t)
+{
+	int rc;
+
+	sqlite3_bind_text(st, 1, key->data, (int)key->len, SQLITE_STATIC);
+	bind_opt_int(st, 2, has, t);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* A call's participants changed: place the call (and them) by the earliest
+ * participant again, marking the days they leave and enter. */
+static int flush_dirty(struct store_loader *l, struct err *e)
+{
+	size_t pt = tidx_of(schema_parent(l->t));
+	struct placing now = { 0, 0, 0, 0 }, was = { 0, 0, 0, 0 };
+	int rc, moved, ret;
+
+	if (!l->dirty.len)
+		return 0;
+	sqlite3_bind_text(l->minchild, 1, l->dirty.data, (int)l->dirty.len,
+			  SQLITE_STATIC);
+	rc = step_int(l->minchild, 0, &now.t, &now.has_t);
+	sqlite3_reset(l->minchild);
+	now.t = secs_of_ms(now.t);
+	sqlite3_bind_text(l->parent, 1, l->dirty.data, (int)l->dirty.len,
+			  SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = step_int(l->parent, 0, &was.t, &was.has_t);
+	sqlite3_reset(l->parent);
+	moved = was.has_t != now.has_t || was.t != now.t;
+	if (rc == SQLITE_OK && moved)
+		rc = set_call_t(l->settime, &l->dirty, now.has_t, now.t);
+	if (rc == SQLITE_OK && moved)
+		rc = set_call_t(l->retime_self, &l->dirty, now.has_t, now.t);
+	buf_reset(&l->dirty);
+	l->parent_known = 0;
+	if (rc != SQLITE_OK)
+		return db_fail(l->r->s, rc, e, "place a call");
+	ret = mark_day(l, pt, was.has_t, was.t) ||
+	      mark_day(l, l->tidx, was.has_t, was.t) ||
+	      mark_day(l, pt, now.has_t, now.t) ||
+	      mark_day(l, l->tidx, now.has_t, now.t);
+	return ret ? err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+static int place_by_parent(struct store_loader *l, const struct value *vals,
+			   struct placing *pl, struct err *e)
+{
+	int ret = find_parent(l, &vals[0], e);
+
+	if (!ret && l->settime &&
+	    (l->dirty.len != vals[0].u.s.n ||
+	     memcmp(l->dirty.data, vals[0].u.s.p, vals[0].u.s.n) != 0)) {
+		/* the first participant of another call: place the last */
+		ret = flush_dirty(l, e);
+		buf_add(&l->dirty, vals[0].u.s.p, vals[0].u.s.n);
+		if (!ret && l->dirty.err)
+			ret = err_set(e, l->dirty.err, "out of memory");
+		if (!ret)
+			ret = find_parent(l, &vals[0], e);
+	}
+	pl->has_t = !l->parent_t_null;
+	pl->t = l->parent_t;
+	return ret;
+}
+
+/* Work out where the row goes (struct placing). */
+static int place(struct store_loader *l, const struct value *vals,
+		 struct placing *pl, struct err *e)
+{
+	const struct value *v = l->icol >= 0 ? &vals[l->icol] : NULL;
+	int rc;
+
+	memset(pl, 0, sizeof(*pl));
+	switch (l->t->instant) {
+	case INSTANT_OWN:
+		pl->has_t = v->kind == VAL_TIME;
+		pl->t = pl->has_t ? secs_of_ms(v->u.t.ms) : 0;
+		return 0;
+	case INSTANT_SPAN:
+		pl->has_t = 1;
+		pl->t = secs_of_ms(v->kind == VAL_TIME ? v->u.t.ms
+						       : DATETIME_MIN_MS);
+		pl->has_end = vals[l->ecol].kind == VAL_TIME;
+		pl->end = pl->has_end ? secs_of_ms(vals[l->ecol].u.t.ms) : 0;
+		return 0;
+	case INSTANT_PARENT:
+		return place_by_parent(l, vals, pl, e);
+	case INSTANT_CHILDREN:
+		bind_key(l->t, l->minchild, vals, 1);
+		rc = step_int(l->minchild, 0, &pl->t, &pl->has_t);
+		sqlite3_reset(l->minchild);
+		pl->t = secs_of_ms(pl->t);
+		return rc == SQLITE_OK
+			       ? 0
+			       : db_fail(l->r->s, rc, e, "place a call");
+	}
+	return 0;
+}
+
+/* A parent row moved to another instant: so do its children. */
+static int retime_children(struct store_loader *l, const struct value *vals,
+			   const struct placing *was, const struct placing *pl,
+			   struct err *e)
+{
+	size_t ct = tidx_of(schema_table(l->t->child));
+	int rc;
+
+	bind_key(l->t, l->retime, vals, 1);
+	bind_opt_int(l->retime, 2, pl->has_t, pl->t);
+	rc = sqlite3_step(l->retime);
+	sqlite3_reset(l->retime);
+	if (rc != SQLITE_DONE)
+		return db_fail(l->r->s, rc, e, "move participant rows");
+	if (mark_day(l, ct, was->has_t, was->t) ||
+	    mark_day(l, ct, pl->has_t, pl->t))
+		return err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Where the stored row with this key was, and which refresh wrote it. */
+static int old_placing(struct store_loader *l, const struct value *vals,
+		       struct placing *was, int64_t *refresh, struct err *e)
+{
+	sqlite3_stmt *st = l->old;
+	int rc;
+
+	memset(was, 0, sizeof(*was));
+	*refresh = 0;
+	bind_key(l->t, st, vals, schema_nkeys(l->t));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		was->has_t = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		was->t = sqlite3_column_int64(st, 0);
+		was->has_end = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		was->end = sqlite3_column_int64(st, 1);
+		*refresh = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(l->r->s, rc, e, "look up a row");
+}
+
+/* The key exists: a duplicate in this refresh, or a correction of an older
+ * row, which replaces it (and moves its children if its instant moved). */
+static int replace_row(struct store_loader *l, const struct value *vals,
+		       const struct placing *pl, struct err *e)
+{
+	struct placing was;
+	int64_t refresh;
+	char kt[600];
+	int rc, ret = old_placing(l, vals, &was, &refresh, e);
+
+	if (ret)
+		return ret;
+	if (refresh == l->r->id)
+		return err_set(e, -EEXIST,
+			       "duplicate key %s: an earlier line of this "
+			       "import has the same key",
+			       key_text(l->t, vals, kt, sizeof(kt)));
+	if (mark_place(l, &was))
+		return err_set(e, -ENOMEM, "out of memory");
+	bind_row(l, l->rep, vals, pl);
+	rc = sqlite3_step(l->rep);
+	sqlite3_reset(l->rep);
+	if (rc != SQLITE_DONE)
+		return db_fail(l->r->s, rc, e, "write a row");
+	if (!l->retime || (was.has_t == pl->has_t && was.t == pl->t))
+		return 0;
+	return retime_children(l, vals, &was, pl, e);
+}
+
+int store_loader_put(struct store_loader *l, const struct value *vals,
+		     struct err *e)
+{
+	struct placing pl;
+	int ret, rc;
+
+	ret = place(l, vals, &pl, e);
+	if (ret)
+		return ret;
+	bind_row(l, l->ins, vals, &pl);
+	rc = sqlite3_step(l->ins);
+	sqlite3_reset(l->ins);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		ret = replace_row(l, vals, &pl, e);
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(l->r->s, rc, e, "write a row");
+	if (ret)
+		return ret;
+	/* A call's participants are marked when the call is placed. */
+	if (!l->settime && mark_place(l, &pl))
+		return err_set(e, -ENOMEM, "out of memory");
+	l->rows++;
+	l->r->rows++;
+	return 0;
+}
+
+static int record_file(struct store_loader *l, const char *source,
+		       struct err *e)
+{
+	struct store_refresh *r = l->r;
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	ret = prepare(r->s, "INSERT INTO refresh_file VALUES (?, ?, ?, ?, ?)",
+		      &st, e);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->files + 1);
+	sqlite3_bind_text(st, 3, l->t->dir, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->rows);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(r->s, rc, e, "record the refresh");
+	r->files++;
+	return 0;
+}
+
+int store_loader_close(struct store_loader *l, const char *source,
+		       struct err *e)
+{
+	int ret = l->settime ? flush_dirty(l, e) : 0;
+
+	if (!ret)
+		ret = record_file(l, source, e);
+	store_loader_free(l);
+	return ret;
+}
+
+/* ---- reading the record ------------------------------------------------- */
+
+int store_table_info(struct store *s, const struct table *t,
+		     struct store_table_info *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_str *q = sqlite3_str_new(s->db);
+	int ret, rc;
+
+	memset(out, 0, sizeof(*out));
+	out->table = t;
+	sqlite3_str_appendf(q, "SELECT count(*), min(_t), max(_t) FROM \"%w\"",
+			    t->dir);
+	ret = prepare_str(s, q, &st, e);
+	if (ret)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->rows = sqlite3_column_int64(st, 0);
+		out->have_range = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		out->first_t = sqlite3_column_int64(st, 1);
+		out->last_t = sqlite3_column_int64(st, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : db_fail(s, rc, e, "read the store");
+}
+
+int store_each_refresh(struct store *s,
+		       int (*fn)(const struct store_refresh_info *, void *),
+		       void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT id, started, committed, kind, rows, "
+			  "files FROM refresh ORDER BY id",
+			  &st, e);
+	int rc = SQLITE_OK;
+
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_refresh_info ri;
+
+		memset(&ri, 0, sizeof(ri));
+		ri.id = sqlite3_column_int64(st, 0);
+		ri.started = sqlite3_column_int64(st, 1);
+		ri.committed = sqlite3_column_int64(st, 2);
+		snprintf(ri.kind, sizeof(ri.kind), "%s",
+			 (const char *)sqlite3_column_text(st, 3));
+		ri.rows = sqlite3_column_int64(st, 4);
+		ri.files = sqlite3_column_int64(st, 5);
+		ret = fn(&ri, arg);
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(s, rc, e, "read the store");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_each_touch(struct store *s, int64_t refresh_id,
+		     int (*fn)(const char *table, int64_t first_day,
+			       int64_t last_day, void *),
+		     void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT tbl, first_day, last_day FROM "
+			  "refresh_touch WHERE refresh = ? ORDER BY tbl, "
+			  "first_day",
+			  &st, e);
+	int rc = SQLITE_OK;
+
+	if (!ret)
+		sqlite3_bind_int64(st, 1, refresh_id);
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t last = sqlite3_column_type(st, 2) == SQLITE_NULL
+				       ? INT64_MAX
+				       : sqlite3_column_int64(st, 2);
+
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 sqlite3_column_int64(st, 1), last, arg);
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(s, rc, e, "read the store");
+	sqlite3_finalize(st);
+	return ret;
+}
