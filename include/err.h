@@ -6,6 +6,7 @@
 #ifndef COLLABFS_ERR_H
 #define COLLABFS_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ERR_MSG_MAX 1024
@@ -24,10 +25,24 @@ struct err {
 		}         \
 	}
 
-/* Fill e (which may be NULL) with code and a printf-style message, and return
- * code, so that "report and return" is one statement. */
-int err_set(struct err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Fill e (which may be NULL) with code and a printf-style message. */
+void err_vset(struct err *e, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* err_vset, returning code, so that "report and return" is one statement.
+ * Inline so that callers (and their static analysis) see what it returns. */
+static inline __attribute__((format(printf, 3, 4))) int err_set(struct err *e,
+								int code,
+								const char *fmt,
+								...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(e, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
 
 /* Prepend "prefix: " to the message already in e (for context added on the way
  * up, e.g. the file name).  Returns e->code. */

@@ -5,17 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-int err_set(struct err *e, int code, const char *fmt, ...)
+void err_vset(struct err *e, int code, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!e)
-		return code;
+		return;
 	e->code = code;
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return code;
 }
 
 int err_prefix(struct err *e, const char *fmt, ...)

@@ -2,6 +2,7 @@
  * docs/import.md. */
 #include "import.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,7 @@ static int map_header(struct import_table *it, const char **hr, struct err *e)
 		const char *name = it->header[i];
 		int c = schema_column(t, name);
 
+		assert(name); /* copy_header filled every name */
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(it->header[k], name) == 0)
 				return err_set(e, -EINVAL,
@@ -374,8 +376,7 @@ int import_reader(struct store_refresh *r, const struct table *t,
 	size_t *lens = NULL;
 	int ret = begin_from_header(r, t, cr, &it, e);
 
-	if (!ret && !it)
-		ret = err_set(e, -EINVAL, "%s: no header", cr->name);
+	assert(ret || it); /* the table is open unless there was an error */
 	if (!ret) {
 		fields = calloc(it->ncols, sizeof(*fields));
 		lens = calloc(it->ncols, sizeof(*lens));

@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -867,6 +868,7 @@ static int map_hr(struct store_loader *l, const char *const *hr, size_t nhr,
 			       l->t->name);
 	for (size_t j = 0; j < nhr && !ret; j++) {
 		ret = ensure_hr(l->r, l->t, hr[j], &c[j], e);
+		assert(ret || c[j]); /* ensure_hr names the column */
 		for (size_t k = 0; k < j && !ret; k++)
 			if (strcasecmp(c[k], c[j]) == 0)
 				ret = err_set(e, -EINVAL,
@@ -1146,7 +1148,7 @@ static int place_by_parent(struct store_loader *l, const struct value *vals,
 static int place(struct store_loader *l, const struct value *vals,
 		 struct placing *pl, struct err *e)
 {
-	const struct value *v = l->icol >= 0 ? &vals[l->icol] : NULL;
+	const struct value *v = &vals[l->icol < 0 ? 0 : l->icol];
 	int rc;
 
 	memset(pl, 0, sizeof(*pl));
