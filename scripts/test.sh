@@ -23,6 +23,7 @@ build() { # dir, extra cmake args...
 
 build build/release
 build build/asan -DCOLLABFS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+scripts/tidy.sh build/release
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

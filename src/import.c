@@ -262,6 +262,32 @@ static int take_field(struct import_table *it, size_t i, const char *p,
 	return 0;
 }
 
+/* A validity span must not end before it starts (the row would be in no
+ * period at all). */
+static int check_span(const struct import_table *it, unsigned long line,
+		      struct err *e)
+{
+	int s = schema_column_with(it->t, COL_INSTANT);
+	int x = schema_column_with(it->t, COL_SPAN_END);
+	const struct value *a, *b;
+	char q[64];
+	struct buf end = BUF_INIT(64);
+
+	if (it->t->instant != INSTANT_SPAN || s < 0 || x < 0)
+		return 0;
+	a = &it->vals[s];
+	b = &it->vals[x];
+	if (a->kind != VAL_TIME || b->kind != VAL_TIME ||
+	    b->u.t.ms >= a->u.t.ms)
+		return 0;
+	value_format_datetime(&end, &b->u.t);
+	snprintf(q, sizeof(q), "%s", end.data);
+	buf_release(&end);
+	(void)line;
+	return err_set(e, -EINVAL, "%s: \"%s\" is before %s",
+		       it->t->cols[x].name, q, it->t->cols[s].name);
+}
+
 int import_table_row(struct import_table *it, const char *const *fields,
 		     const size_t *lens, unsigned long line, struct err *e)
 {
@@ -277,7 +303,9 @@ int import_table_row(struct import_table *it, const char *const *fields,
 		if (ret)
 			return ret;
 	}
-	ret = store_loader_put(it->loader, it->vals, e);
+	ret = check_span(it, line, e);
+	if (!ret)
+		ret = store_loader_put(it->loader, it->vals, e);
 	if (ret)
 		return err_prefix(e, "%s:%lu", it->source, line);
 	it->rows++;
@@ -304,6 +332,11 @@ static int header_names(const struct csv_reader *cr, char ***out, struct err *e)
 	if (!h)
 		return err_set(e, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < cr->nfields; i++) {
+		if (memchr(cr->fields[i].p, '\0', cr->fields[i].n))
+			return err_set(e, -EINVAL,
+				       "%s:1: column %zu: a NUL byte in the "
+				       "name",
+				       cr->name, i + 1);
 		h[i] = strndup(cr->fields[i].p, cr->fields[i].n);
 		if (!h[i])
 			return err_set(e, -ENOMEM, "out of memory");
@@ -343,7 +376,7 @@ static int load_rows(struct import_table *it, struct csv_reader *cr,
 
 	while ((ret = csv_next(cr, e)) == 1) {
 		if (cr->nfields == 1 && cr->fields[0].n == 0 &&
-		    !cr->fields[0].quoted && it->ncols > 1) {
+		    !cr->fields[0].quoted) {
 			if (!blank)
 				blank = cr->line;
 			continue;

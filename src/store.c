@@ -179,15 +179,16 @@ static void column_ddl(struct buf *b, const struct table *t)
 	}
 }
 
-/* The index that makes "rows of t with _t in [t0, t1), in key order" a
- * range scan. */
+/* The unique index on the key: finds a row by its key (replacing, parent
+ * lookups), and keeps keys unique. */
 static void index_ddl(struct buf *b, const struct table *t)
 {
 	size_t nk = schema_nkeys(t);
 
-	buf_printf(b, "CREATE INDEX \"%s_by_t\" ON \"%s\" (_t", t->dir, t->dir);
+	buf_printf(b, "CREATE UNIQUE INDEX \"%s_key\" ON \"%s\" (", t->dir,
+		   t->dir);
 	for (size_t k = 0; k < nk; k++)
-		buf_printf(b, ", \"%s\"", t->cols[k].name);
+		buf_printf(b, "%s\"%s\"", k ? ", " : "", t->cols[k].name);
 	buf_addstr(b, ");\n");
 }
 
@@ -197,10 +198,12 @@ static void table_ddl(struct buf *b, const struct table *t)
 
 	buf_printf(b, "CREATE TABLE \"%s\" (", t->dir);
 	column_ddl(b, t);
-	buf_addstr(b, ", _t INTEGER");
+	buf_addstr(b, ", _t INTEGER NOT NULL");
 	if (t->instant == INSTANT_SPAN)
 		buf_addstr(b, ", _t_end INTEGER");
-	buf_addstr(b, ", _refresh INTEGER NOT NULL, PRIMARY KEY (");
+	/* Rows are stored in (_t, key) order: the rows of a period, in key
+	 * order within each instant, are one range of the table itself. */
+	buf_addstr(b, ", _refresh INTEGER NOT NULL, PRIMARY KEY (_t, ");
 	for (size_t k = 0; k < nk; k++)
 		buf_printf(b, "%s\"%s\"", k ? ", " : "", t->cols[k].name);
 	buf_addstr(b, ")) WITHOUT ROWID;\n");
@@ -466,26 +469,6 @@ static int64_t day_of_t(int64_t t)
 	return floor_div(t, 86400);
 }
 
-/* Drop (create=0) or build (create=1) the _by_t indexes, inside the bulk
- * refresh's transaction, so a rollback restores them. */
-static int bulk_indexes(struct store *s, int create, struct err *e)
-{
-	struct buf b = BUF_INIT(1 << 16);
-	int ret;
-
-	for (size_t i = 0; i < schema_ntables; i++) {
-		if (create)
-			index_ddl(&b, &schema_tables[i]);
-		else
-			buf_printf(&b, "DROP INDEX \"%s_by_t\";\n",
-				   schema_tables[i].dir);
-	}
-	ret = b.err ? err_set(e, b.err, "out of memory")
-		    : exec(s, b.data, e, "index the store");
-	buf_release(&b);
-	return ret;
-}
-
 int store_refresh_begin(struct store *s, const char *kind,
 			struct store_refresh **out, struct err *e)
 {
@@ -505,8 +488,7 @@ int store_refresh_begin(struct store *s, const char *kind,
 	ret = exec(s, "BEGIN IMMEDIATE", e, "start a refresh");
 	if (!ret)
 		ret = query_int(s, "SELECT max(id) FROM refresh", 0, &r->id, e);
-	if (!ret && s->bulk)
-		ret = bulk_indexes(s, 0, e);
+
 	if (ret) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		free(r);
@@ -604,8 +586,7 @@ int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e)
 		goto out;
 	}
 	ret = record_refresh(r, e);
-	if (!ret && s->bulk)
-		ret = bulk_indexes(s, 1, e);
+
 	if (!ret)
 		ret = exec(s, "COMMIT", e, "commit the refresh");
 	if (!ret && s->bulk) {
@@ -692,9 +673,12 @@ static int ensure_hr(struct store_refresh *r, const struct table *t,
 			*col = s->hr[i];
 			return 0;
 		}
-	if (!valid_hr_name(t, name))
-		return err_set(e, -EINVAL,
-			       "\"%s\" cannot be an HR attribute name", name);
+	if (!valid_hr_name(t, name)) {
+		char qn[200];
+
+		return err_set(e, -EINVAL, "%s cannot be an HR attribute name",
+			       err_quote(qn, sizeof(qn), name, strlen(name)));
+	}
 	q = sqlite3_str_new(s->db);
 	sqlite3_str_appendf(q,
 			    "ALTER TABLE \"%w\" ADD COLUMN \"%w\" TEXT;"
@@ -952,6 +936,22 @@ static int bind_value(sqlite3_stmt *st, int p, const struct value *v, int dt)
 	return p + 2;
 }
 
+/* _t of a row that has no instant (a call without participants): past any
+ * datetime, so no period ever holds it. */
+#define T_NONE INT64_MAX
+
+static void bind_t(sqlite3_stmt *st, int p, int has, int64_t t)
+{
+	sqlite3_bind_int64(st, p, has ? t : T_NONE);
+}
+
+/* Read a _t column: *has = 0 for T_NONE (or no row / NULL). */
+static void column_t(sqlite3_stmt *st, int col, int64_t *t, int *has)
+{
+	*t = sqlite3_column_int64(st, col);
+	*has = sqlite3_column_type(st, col) != SQLITE_NULL && *t != T_NONE;
+}
+
 static void bind_opt_int(sqlite3_stmt *st, int p, int has, int64_t v)
 {
 	if (has)
@@ -970,7 +970,7 @@ static void bind_row(struct store_loader *l, sqlite3_stmt *st,
 	for (size_t i = 0; i < t->ncols + l->nhr; i++)
 		p = bind_value(st, p, &vals[i],
 			       i < t->ncols && t->cols[i].type == COL_DATETIME);
-	bind_opt_int(st, p++, pl->has_t, pl->t);
+	bind_t(st, p++, pl->has_t, pl->t);
 	if (t->instant == INSTANT_SPAN)
 		bind_opt_int(st, p++, pl->has_end, pl->end);
 	sqlite3_bind_int64(st, p, l->r->id);
@@ -1043,7 +1043,7 @@ static int find_parent(struct store_loader *l, const struct value *key,
 		       struct err *e)
 {
 	int64_t t = 0;
-	int has, rc;
+	int has = 0, rc;
 	char q[200];
 
 	if (l->parent_known && l->parent_key.len == key->u.s.n &&
@@ -1052,10 +1052,8 @@ static int find_parent(struct store_loader *l, const struct value *key,
 	sqlite3_bind_text(l->parent, 1, key->u.s.p, (int)key->u.s.n,
 			  SQLITE_STATIC);
 	rc = sqlite3_step(l->parent);
-	has = rc == SQLITE_ROW &&
-	      sqlite3_column_type(l->parent, 0) != SQLITE_NULL;
-	if (has)
-		t = sqlite3_column_int64(l->parent, 0);
+	if (rc == SQLITE_ROW)
+		column_t(l->parent, 0, &t, &has);
 	sqlite3_reset(l->parent);
 	if (rc == SQLITE_DONE)
 		return err_set(e, -ENOENT,
@@ -1081,7 +1079,7 @@ static int set_call_t(sqlite3_stmt *st, const struct buf *key, int has,
 	int rc;
 
 	sqlite3_bind_text(st, 1, key->data, (int)key->len, SQLITE_STATIC);
-	bind_opt_int(st, 2, has, t);
+	bind_t(st, 2, has, t);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -1104,8 +1102,10 @@ static int flush_dirty(struct store_loader *l, struct err *e)
 	now.t = secs_of_ms(now.t);
 	sqlite3_bind_text(l->parent, 1, l->dirty.data, (int)l->dirty.len,
 			  SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = step_int(l->parent, 0, &was.t, &was.has_t);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(l->parent)) == SQLITE_ROW) {
+		column_t(l->parent, 0, &was.t, &was.has_t);
+		rc = SQLITE_OK;
+	}
 	sqlite3_reset(l->parent);
 	moved = was.has_t != now.has_t || was.t != now.t;
 	if (rc == SQLITE_OK && moved)
@@ -1187,7 +1187,7 @@ static int retime_children(struct store_loader *l, const struct value *vals,
 	int rc;
 
 	bind_key(l->t, l->retime, vals, 1);
-	bind_opt_int(l->retime, 2, pl->has_t, pl->t);
+	bind_t(l->retime, 2, pl->has_t, pl->t);
 	rc = sqlite3_step(l->retime);
 	sqlite3_reset(l->retime);
 	if (rc != SQLITE_DONE)
@@ -1210,8 +1210,7 @@ static int old_placing(struct store_loader *l, const struct value *vals,
 	bind_key(l->t, st, vals, schema_nkeys(l->t));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		was->has_t = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		was->t = sqlite3_column_int64(st, 0);
+		column_t(st, 0, &was->t, &was->has_t);
 		was->has_end = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		was->end = sqlite3_column_int64(st, 1);
 		*refresh = sqlite3_column_int64(st, 2);
@@ -1263,7 +1262,8 @@ int store_loader_put(struct store_loader *l, const struct value *vals,
 	bind_row(l, l->ins, vals, &pl);
 	rc = sqlite3_step(l->ins);
 	sqlite3_reset(l->ins);
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+	    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		ret = replace_row(l, vals, &pl, e);
 	else if (rc != SQLITE_DONE)
 		ret = db_fail(l->r->s, rc, e, "write a row");

@@ -3,6 +3,7 @@
 #include "value.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,15 @@ static int double_syntax_ok(const char *s, size_t n)
 	return i == n;
 }
 
+/* Does the mantissa of a decimal number have a non-zero digit? */
+static int nonzero(const char *s)
+{
+	for (; *s && *s != 'e' && *s != 'E'; s++)
+		if (*s >= '1' && *s <= '9')
+			return 1;
+	return 0;
+}
+
 int value_parse_double(const char *s, size_t n, double *out, const char **why)
 {
 	char tmp[128];
@@ -309,8 +319,8 @@ int value_parse_double(const char *s, size_t n, double *out, const char **why)
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	*out = strtod(tmp, &end);
-	if (isinf(*out) || end != tmp + n) { /* overflow */
-		*why = "is out of range for a double";
+	if (isinf(*out) || end != tmp + n || (*out == 0.0 && nonzero(tmp))) {
+		*why = "is out of range for a double"; /* over- or underflow */
 		return -EINVAL;
 	}
 	return 0;
@@ -478,8 +488,11 @@ void value_format_double(struct buf *b, double d)
 {
 	char tmp[40];
 	int n = 0;
+	/* 15 digits are the shortest form of almost every double; subnormals
+	 * carry fewer significant digits and may need as few as one. */
+	int prec = d != 0.0 && fabs(d) < DBL_MIN ? 1 : 15;
 
-	for (int prec = 15; prec <= 17; prec++) {
+	for (; prec <= 17; prec++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
 		if (prec == 17 || strtod(tmp, NULL) == d)
 			break;
