@@ -2,7 +2,6 @@
  * docs/import.md. */
 #include "import.h"
 
-#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +84,9 @@ static int map_header(struct import_table *it, const char **hr, struct err *e)
 		const char *name = it->header[i];
 		int c = schema_column(t, name);
 
-		assert(name); /* copy_header filled every name */
+		if (!name) /* copy_header filled every name */
+			return err_set(e, -EINVAL, "%s:1: no header",
+				       it->source);
 		for (size_t k = 0; k < i; k++)
 			if (strcasecmp(it->header[k], name) == 0)
 				return err_set(e, -EINVAL,
@@ -409,12 +410,14 @@ int import_reader(struct store_refresh *r, const struct table *t,
 	size_t *lens = NULL;
 	int ret = begin_from_header(r, t, cr, &it, e);
 
-	assert(ret || it); /* the table is open unless there was an error */
-	if (!ret) {
-		fields = calloc(it->ncols, sizeof(*fields));
-		lens = calloc(it->ncols, sizeof(*lens));
-		if (!fields || !lens)
-			ret = err_set(e, -ENOMEM, "out of memory");
+	if (ret || !it) /* !it cannot happen: begin_from_header opened it */
+		return ret ? ret : -EINVAL;
+	fields = calloc(it->ncols, sizeof(*fields));
+	lens = calloc(it->ncols, sizeof(*lens));
+	if (!fields || !lens) {
+		ret = -ENOMEM; /* set apart: the analyzer cannot see into
+				  err_set */
+		err_set(e, ret, "out of memory");
 	}
 	if (!ret)
 		ret = load_rows(it, cr, fields, lens, e);

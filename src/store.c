@@ -5,7 +5,6 @@
  */
 #include "store.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -851,14 +850,13 @@ static int map_hr(struct store_loader *l, const char *const *hr, size_t nhr,
 		return err_set(e, -EINVAL, "%s has no HR attributes",
 			       l->t->name);
 	for (size_t j = 0; j < nhr && !ret; j++) {
+		for (size_t k = 0; k < j; k++)
+			if (strcasecmp(hr[k], hr[j]) == 0)
+				return err_set(
+					e, -EINVAL,
+					"HR attribute \"%s\" appears twice",
+					hr[j]);
 		ret = ensure_hr(l->r, l->t, hr[j], &c[j], e);
-		assert(ret || c[j]); /* ensure_hr names the column */
-		for (size_t k = 0; k < j && !ret; k++)
-			if (strcasecmp(c[k], c[j]) == 0)
-				ret = err_set(e, -EINVAL,
-					      "HR attribute \"%s\" "
-					      "appears twice",
-					      hr[j]);
 	}
 	return ret;
 }

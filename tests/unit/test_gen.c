@@ -627,6 +627,48 @@ static void test_csv_sink(void)
 	rmdir(dir);
 }
 
+/* A sink that fails after some rows: gen_run stops with its error. */
+static int64_t fail_after;
+
+static int fail_row(void *ctx, const struct table *t, const char *const *f,
+		    const size_t *l, struct err *e)
+{
+	(void)ctx;
+	(void)t;
+	(void)f;
+	(void)l;
+	return --fail_after > 0 ? 0 : err_set(e, -EIO, "disk full");
+}
+
+static int no_begin(void *ctx, const struct table *t, const char *const *header,
+		    size_t ncols, struct err *e)
+{
+	(void)ctx;
+	(void)t;
+	(void)header;
+	(void)ncols;
+	(void)e;
+	return 0;
+}
+
+static void test_sink_errors(void)
+{
+	struct gen_options o = { 30, 1, 2022, 1, 1 };
+	struct gen_sink sink = { no_begin, fail_row, NULL, NULL };
+	struct gen_stats st;
+	struct err e = ERR_INIT;
+	int64_t after[] = { 1, 20, 5000 };
+
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		fail_after = after[i];
+		CHECK_INT(gen_run(&o, &sink, &st, &e), -EIO);
+		CHECK_STR(e.msg, "disk full");
+	}
+	CHECK(gen_csv_sink_new("/proc/no/such/dir", &sink, &e) < 0);
+	CHECK(e.msg[0] != '\0');
+	gen_csv_sink_free(&sink); /* harmless after a failed _new */
+}
+
 int main(void)
 {
 	test_options();
@@ -635,5 +677,6 @@ int main(void)
 	test_small_org();
 	test_hr_history();
 	test_csv_sink();
+	test_sink_errors();
 	return check_report();
 }
