@@ -214,11 +214,11 @@ static uint8_t level_of(struct gen *g, const struct plan *pl, int32_t i,
 
 	if (pl->depth[i] <= 1 && (i == 0 || sup != SUP_IC))
 		return L_EXEC;
-	if (sup != SUP_IC)
-		return pl->depth[i] == 2   ? L_DIRECTOR
-		       : pl->depth[i] == 3 ? L_SRMGR
-					   : L_MGR;
 	r = rng_below(&g->rng, 100);
+	if (sup == SUP_MANAGER_PLUS) /* managers of managers */
+		return pl->depth[i] == 2 ? L_DIRECTOR : L_SRMGR;
+	if (sup == SUP_MANAGER)
+		return r < 25 ? L_SRMGR : L_MGR;
 	return r < 30 ? L_SRIC : r < 80 ? L_IC : L_JUNIOR;
 }
 
@@ -296,7 +296,7 @@ static void first_version(struct gen *g, struct plan *pl, int32_t i, int o,
 	v->func = rng_percent(&g->rng, 80) || sup != SUP_IC ? og->func
 							    : og->func2;
 	/* Most people sit where their manager does. */
-	if (v->mgr >= 0 && rng_percent(&g->rng, pl->depth[i] <= 1 ? 60 : 70))
+	if (v->mgr >= 0 && rng_percent(&g->rng, pl->depth[i] <= 1 ? 40 : 70))
 		v->zone = pl->first[v->mgr].zone;
 	else
 		v->zone = pick_zone(g);
@@ -364,8 +364,8 @@ static int history(struct gen *g, struct plan *pl, int32_t i)
 		int64_t when = (day0 + rng_below(&g->rng, 30)) * DAY_SECS;
 		struct hrv nv = g->ver[g->nver - 1], *v;
 
-		if (rng_below(&g->rng, 1000) >= 18)
-			continue; /* 1.8% a month, some of it void */
+		if (rng_below(&g->rng, 1000) >= 14)
+			continue; /* 1.4% a month: about 15% a year */
 		if (when < last + 30 * DAY_SECS || when >= g->t1)
 			continue;
 		if (!change(g, pl, &nv))

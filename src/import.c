@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,12 +226,14 @@ static int bad_value(const struct import_table *it, size_t i,
 		       enum_list(c, vals, sizeof(vals)));
 }
 
-/* Check and type one field into it->vals. */
-static int take_field(struct import_table *it, size_t i, const char *p,
-		      size_t n, unsigned long line, struct err *e)
+/* Check and type field i of the record into vals. */
+static int take_field(const struct import_table *it, size_t i,
+		      struct value *vals, unsigned long line, struct err *e)
 {
+	const char *p = it->fields[i];
+	size_t n = it->lens[i];
 	size_t slot = (size_t)it->map[i], bad;
-	struct value *v = &it->vals[slot];
+	struct value *v = &vals[slot];
 	const struct column *c;
 	const char *why = NULL;
 
@@ -265,7 +269,7 @@ static int take_field(struct import_table *it, size_t i, const char *p,
 
 /* A validity span must not end before it starts (the row would be in no
  * period at all). */
-static int check_span(const struct import_table *it, unsigned long line,
+static int check_span(const struct import_table *it, const struct value *vals,
 		      struct err *e)
 {
 	int s = schema_column_with(it->t, COL_INSTANT);
@@ -276,41 +280,57 @@ static int check_span(const struct import_table *it, unsigned long line,
 
 	if (it->t->instant != INSTANT_SPAN || s < 0 || x < 0)
 		return 0;
-	a = &it->vals[s];
-	b = &it->vals[x];
+	a = &vals[s];
+	b = &vals[x];
 	if (a->kind != VAL_TIME || b->kind != VAL_TIME ||
 	    b->u.t.ms >= a->u.t.ms)
 		return 0;
 	value_format_datetime(&end, &b->u.t);
 	snprintf(q, sizeof(q), "%s", end.data);
 	buf_release(&end);
-	(void)line;
 	return err_set(e, -EINVAL, "%s: \"%s\" is before %s",
 		       it->t->cols[x].name, q, it->t->cols[s].name);
 }
 
-int import_table_row(struct import_table *it, const char *const *fields,
-		     const size_t *lens, unsigned long line, struct err *e)
+/* Check and type a whole record into vals (all NULL first). */
+static int take_row(struct import_table *it, const char *const *fields,
+		    const size_t *lens, unsigned long line, struct value *vals,
+		    struct err *e)
 {
 	size_t nv = it->t->ncols + it->nhr;
 	int ret;
 
 	for (size_t i = 0; i < nv; i++)
-		it->vals[i].kind = VAL_NULL;
+		vals[i].kind = VAL_NULL;
 	it->fields = fields;
 	it->lens = lens;
 	for (size_t i = 0; i < it->ncols; i++) {
-		ret = take_field(it, i, fields[i], lens[i], line, e);
+		ret = take_field(it, i, vals, line, e);
 		if (ret)
 			return ret;
 	}
-	ret = check_span(it, line, e);
-	if (!ret)
-		ret = store_loader_put(it->loader, it->vals, e);
+	ret = check_span(it, vals, e);
+	return ret ? err_prefix(e, "%s:%lu", it->source, line) : 0;
+}
+
+/* Store one typed row; errors get the file and line. */
+static int put_row(struct import_table *it, const struct value *vals,
+		   unsigned long line, struct err *e)
+{
+	int ret = store_loader_put(it->loader, vals, e);
+
 	if (ret)
 		return err_prefix(e, "%s:%lu", it->source, line);
 	it->rows++;
 	return 0;
+}
+
+int import_table_row(struct import_table *it, const char *const *fields,
+		     const size_t *lens, unsigned long line, struct err *e)
+{
+	int ret = take_row(it, fields, lens, line, it->vals, e);
+
+	return ret ? ret : put_row(it, it->vals, line, e);
 }
 
 int import_table_end(struct import_table *it, struct err *e)
@@ -367,38 +387,236 @@ static int begin_from_header(struct store_refresh *r, const struct table *t,
 	return ret;
 }
 
-/* Rows until the end; a blank line is an error unless only blank lines
- * follow it. */
-static int load_rows(struct import_table *it, struct csv_reader *cr,
-		     const char **fields, size_t *lens, struct err *e)
+/* ---- the reading thread --------------------------------------------------
+ *
+ * A file is read, checked and typed by a second thread while this one
+ * stores the rows it typed before: SQLite's work and the CSV work overlap
+ * on two cores.  Rows travel in batches (two slots, filled and emptied in
+ * turn); a batch owns copies of its text.  The reader's error is reported
+ * after the rows before it were stored, so the first error by line wins.
+ */
+
+#define BATCH_ROWS 2048
+
+struct batch {
+	size_t n;	     /* rows in the batch */
+	unsigned long *line; /* [BATCH_ROWS] each row's line */
+	struct value *vals;  /* [BATCH_ROWS * nv] */
+	struct buf text;     /* the rows' text */
+	int status;	     /* 0: more follows, 1: end of input, <0: error */
+	struct err err;	     /* the reader's error, if status < 0 */
+};
+
+struct pipe {
+	struct import_table *it;
+	struct csv_reader *cr;
+	size_t nv; /* values per row */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch b[2];
+	int full[2];	     /* filled and not yet stored */
+	int stop;	     /* the storing side gave up */
+	unsigned long blank; /* first of a run of blank lines, or 0 */
+	const char **fields; /* the record, for take_row */
+	size_t *lens;
+};
+
+/* Copy the row's text into the batch; pointers become offsets until the
+ * batch is complete (the buffer may move while it grows). */
+static void keep_text(struct batch *b, struct value *vals, size_t nv)
 {
-	unsigned long blank = 0;
+	for (size_t k = 0; k < nv; k++) {
+		if (vals[k].kind != VAL_TEXT)
+			continue;
+		size_t off = b->text.len;
+
+		buf_add(&b->text, vals[k].u.s.p, vals[k].u.s.n);
+		vals[k].u.s.p = (const char *)(uintptr_t)off;
+	}
+}
+
+static void rebase_text(struct batch *b, size_t nv)
+{
+	for (size_t k = 0; k < b->n * nv; k++)
+		if (b->vals[k].kind == VAL_TEXT)
+			b->vals[k].u.s.p =
+				b->text.data + (uintptr_t)b->vals[k].u.s.p;
+}
+
+/* Read the next record into p->fields; 1 for a row, 0 at the end. */
+static int next_record(struct pipe *p, struct err *e)
+{
+	struct csv_reader *cr = p->cr;
 	int ret;
 
 	while ((ret = csv_next(cr, e)) == 1) {
 		if (cr->nfields == 1 && cr->fields[0].n == 0 &&
 		    !cr->fields[0].quoted) {
-			if (!blank)
-				blank = cr->line;
+			if (!p->blank)
+				p->blank = cr->line;
 			continue;
 		}
-		if (blank)
+		if (p->blank)
 			return err_set(e, -EINVAL, "%s:%lu: blank line",
-				       it->source, blank);
-		if (cr->nfields != it->ncols)
+				       p->it->source, p->blank);
+		if (cr->nfields != p->it->ncols)
 			return err_set(e, -EINVAL,
-				       "%s:%lu: %zu fields, but the "
-				       "header has %zu columns",
-				       it->source, cr->line, cr->nfields,
-				       it->ncols);
+				       "%s:%lu: %zu fields, but the header "
+				       "has %zu columns",
+				       p->it->source, cr->line, cr->nfields,
+				       p->it->ncols);
 		for (size_t i = 0; i < cr->nfields; i++) {
-			fields[i] = cr->fields[i].p;
-			lens[i] = cr->fields[i].n;
+			p->fields[i] = cr->fields[i].p;
+			p->lens[i] = cr->fields[i].n;
 		}
-		ret = import_table_row(it, fields, lens, cr->line, e);
+		return 1;
+	}
+	return ret;
+}
+
+/* Fill batch b with up to BATCH_ROWS typed rows. */
+static void fill_batch(struct pipe *p, struct batch *b)
+{
+	int ret = 1; /* 1: full, 0: end of input, <0: error */
+
+	b->n = 0;
+	buf_reset(&b->text);
+	while (b->n < BATCH_ROWS) {
+		struct value *v = &b->vals[b->n * p->nv];
+
+		ret = next_record(p, &b->err);
+		if (ret == 1)
+			ret = take_row(p->it, p->fields, p->lens, p->cr->line,
+				       v, &b->err);
+		else
+			break;
+		if (ret)
+			break;
+		b->line[b->n++] = p->cr->line;
+		keep_text(b, v, p->nv);
+		ret = 1;
+	}
+	if (ret >= 0 && b->text.err)
+		ret = err_set(&b->err, b->text.err, "%s: rows too large",
+			      p->it->source);
+	b->status = ret == 1 ? 0 : ret == 0 ? 1 : ret;
+	rebase_text(b, p->nv);
+}
+
+static void *reader_main(void *arg)
+{
+	struct pipe *p = arg;
+
+	for (int slot = 0;; slot ^= 1) {
+		int stop;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->full[slot] && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			break;
+		fill_batch(p, &p->b[slot]);
+		pthread_mutex_lock(&p->mu);
+		p->full[slot] = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		if (p->b[slot].status)
+			break;
+	}
+	return NULL;
+}
+
+/* Store the rows of a batch; then its end or error.  Returns 1 to go on,
+ * 0 at the end of input, or -errno. */
+static int store_batch(struct pipe *p, struct batch *b, struct err *e)
+{
+	for (size_t k = 0; k < b->n; k++) {
+		int ret = put_row(p->it, &b->vals[k * p->nv], b->line[k], e);
+
 		if (ret)
 			return ret;
 	}
+	if (b->status < 0) {
+		*e = b->err;
+		return b->status;
+	}
+	return b->status ? 0 : 1;
+}
+
+static int store_batches(struct pipe *p, struct err *e)
+{
+	int ret = 1;
+
+	for (int slot = 0; ret == 1; slot ^= 1) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->full[slot])
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		ret = store_batch(p, &p->b[slot], e);
+		pthread_mutex_lock(&p->mu);
+		p->full[slot] = 0;
+		p->stop = ret != 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return ret;
+}
+
+static void pipe_release(struct pipe *p)
+{
+	for (int i = 0; i < 2; i++) {
+		free(p->b[i].line);
+		free(p->b[i].vals);
+		buf_release(&p->b[i].text);
+	}
+	free(p->fields);
+	free(p->lens);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}
+
+static int pipe_init(struct pipe *p, struct import_table *it,
+		     struct csv_reader *cr)
+{
+	memset(p, 0, sizeof(*p));
+	p->it = it;
+	p->cr = cr;
+	p->nv = it->t->ncols + it->nhr;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->fields = calloc(it->ncols, sizeof(*p->fields));
+	p->lens = calloc(it->ncols, sizeof(*p->lens));
+	for (int i = 0; i < 2; i++) {
+		p->b[i].line = calloc(BATCH_ROWS, sizeof(unsigned long));
+		p->b[i].vals = calloc(BATCH_ROWS * p->nv, sizeof(struct value));
+		buf_init(&p->b[i].text, (size_t)1 << 30);
+		if (!p->b[i].line || !p->b[i].vals)
+			return -ENOMEM;
+	}
+	return p->fields && p->lens ? 0 : -ENOMEM;
+}
+
+/* Read, check and store every row of cr into it, on two threads. */
+static int load_rows(struct import_table *it, struct csv_reader *cr,
+		     struct err *e)
+{
+	struct pipe p;
+	pthread_t th;
+	int ret = pipe_init(&p, it, cr);
+
+	if (ret) {
+		pipe_release(&p);
+		return err_set(e, ret, "out of memory");
+	}
+	if (pthread_create(&th, NULL, reader_main, &p) != 0) {
+		pipe_release(&p);
+		return err_set(e, -EAGAIN, "cannot start a thread");
+	}
+	ret = store_batches(&p, e);
+	pthread_join(th, NULL);
+	pipe_release(&p);
 	return ret;
 }
 
@@ -406,29 +624,17 @@ int import_reader(struct store_refresh *r, const struct table *t,
 		  struct csv_reader *cr, int64_t *rows, struct err *e)
 {
 	struct import_table *it = NULL;
-	const char **fields = NULL;
-	size_t *lens = NULL;
 	int ret = begin_from_header(r, t, cr, &it, e);
 
 	if (ret || !it) /* !it cannot happen: begin_from_header opened it */
 		return ret ? ret : -EINVAL;
-	fields = calloc(it->ncols, sizeof(*fields));
-	lens = calloc(it->ncols, sizeof(*lens));
-	if (!fields || !lens) {
-		ret = -ENOMEM; /* set apart: the analyzer cannot see into
-				  err_set */
-		err_set(e, ret, "out of memory");
-	}
-	if (!ret)
-		ret = load_rows(it, cr, fields, lens, e);
+	ret = load_rows(it, cr, e);
 	if (!ret) {
 		*rows += it->rows;
 		ret = import_table_end(it, e);
 		it = NULL;
 	}
 	import_table_abort(it);
-	free(fields);
-	free(lens);
 	return ret;
 }
 

@@ -65,6 +65,17 @@ expect_error "all or nothing" 'MeetingParticipants.csv:3: MeetingId: "M8"' \
 	"$COLLABFS" import store.db case
 [ "$(dump store.db)" = "$before" ] && pass || fail "all or nothing: store changed"
 
+# The first import into a new store loads in bulk (participant key indexes
+# are built after the rows): a repeated participant is still caught at its
+# line, and no store is left behind.
+rm -rf case && mkdir case
+printf 'MeetingId,StartTime\r\nM1,2022-01-10T09:00:00Z\r\n' >case/Meetings.csv
+printf 'MeetingId,PersonHistoricalId\r\nM1,H1\r\nM1,H2\r\nM1,H1\r\n' >case/MeetingParticipants.csv
+expect_error "bulk load, repeated participant" \
+	'case/MeetingParticipants.csv:4: duplicate key MeetingId "M1", PersonHistoricalId "H1"' \
+	"$COLLABFS" import bulk.db case
+[ ! -e bulk.db ] && pass || fail "failed bulk import left bulk.db"
+
 # A path that does not exist.
 expect_error "missing path" 'nope.csv: no such file or folder' \
 	"$COLLABFS" import store.db nope.csv
