@@ -39,6 +39,9 @@ int store_open(const char *path, unsigned flags, struct store **out,
 	       int *created, struct err *e);
 /* Close the store (NULL-safe). */
 void store_close(struct store *s);
+/* Delete the store file at path with its -wal and -shm companions: for a
+ * store that a failed command had just created. */
+void store_remove(const char *path);
 const char *store_path(const struct store *s);
 
 /* The HR attribute columns of PersonHistorical, in the order they were first

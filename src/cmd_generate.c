@@ -101,15 +101,8 @@ static int generate_store(const char *path, const struct gen_options *o,
 	}
 	store_refresh_abort(ss.r);
 	store_close(s);
-	if (ret && created) {
-		char tmp[4096];
-
-		unlink(path);
-		snprintf(tmp, sizeof(tmp), "%s-wal", path);
-		unlink(tmp);
-		snprintf(tmp, sizeof(tmp), "%s-shm", path);
-		unlink(tmp);
-	}
+	if (ret && created)
+		store_remove(path);
 	return ret;
 }
 

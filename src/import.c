@@ -803,17 +803,6 @@ static void order_sources(struct source_list *l)
 	}
 }
 
-static void remove_store(const char *path)
-{
-	char tmp[4096];
-
-	unlink(path);
-	snprintf(tmp, sizeof(tmp), "%s-wal", path);
-	unlink(tmp);
-	snprintf(tmp, sizeof(tmp), "%s-shm", path);
-	unlink(tmp);
-}
-
 int import_paths(const char *store_path, char *const *paths, size_t npaths,
 		 struct import_stats *stats, struct err *e)
 {
@@ -839,7 +828,7 @@ int import_paths(const char *store_path, char *const *paths, size_t npaths,
 	store_refresh_abort(r);
 	store_close(s);
 	if (ret && created)
-		remove_store(store_path);
+		store_remove(store_path);
 	sources_free(&l);
 	return ret;
 }

@@ -440,6 +440,17 @@ void store_close(struct store *s)
 	free(s);
 }
 
+void store_remove(const char *path)
+{
+	char tmp[4096];
+
+	unlink(path);
+	snprintf(tmp, sizeof(tmp), "%s-wal", path);
+	unlink(tmp);
+	snprintf(tmp, sizeof(tmp), "%s-shm", path);
+	unlink(tmp);
+}
+
 const char *store_path(const struct store *s)
 {
 	return s->path;
