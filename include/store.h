@@ -76,6 +76,13 @@ int store_loader_put(struct store_loader *l, const struct value *vals,
  * aborted. */
 int store_loader_close(struct store_loader *l, const char *source,
 		       struct err *e);
+/* After store_loader_close failed with -EEXIST: the key found twice when a
+ * bulk load built the table's key index (its values in key column order,
+ * borrowed until the refresh ends), so the caller can find its line.
+ * Returns the number of values, 0 if none. */
+size_t store_refresh_dup(const struct store_refresh *r,
+			 const char *const **key);
+
 /* Free l without recording it (NULL-safe); for error paths. */
 void store_loader_free(struct store_loader *l);
 

@@ -638,6 +638,73 @@ int import_reader(struct store_refresh *r, const struct table *t,
 	return ret;
 }
 
+/* Do the record's key fields (file columns kcol[]) hold key[]? */
+static int same_key(const struct csv_reader *cr, const int *kcol,
+		    const char *const *key, size_t nkey)
+{
+	for (size_t k = 0; k < nkey; k++) {
+		const struct csv_field *f = &cr->fields[kcol[k]];
+
+		if (f->n != strlen(key[k]) || memcmp(f->p, key[k], f->n) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The line where key[] appears for the second time in the file (0 if it
+ * does not), for a repeated key that a bulk load found only when it built
+ * the key index. */
+static unsigned long second_line(const struct import_source *src,
+				 const char *const *key, size_t nkey)
+{
+	struct csv_reader cr;
+	struct err e = ERR_INIT;
+	int kcol[2] = { -1, -1 }, seen = 0;
+	unsigned long line = 0;
+	int fd = open(src->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || csv_open_fd(&cr, fd, src->display)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (csv_next(&cr, &e) == 1)
+		for (size_t i = 0; i < cr.nfields; i++) {
+			char name[256];
+			int c;
+
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)cr.fields[i].n, cr.fields[i].p);
+			c = schema_column(src->table, name);
+			if (c >= 0 && (size_t)c < nkey)
+				kcol[c] = (int)i;
+		}
+	while (!line && kcol[0] >= 0 && (nkey < 2 || kcol[1] >= 0) &&
+	       csv_next(&cr, &e) == 1)
+		if (cr.nfields > (size_t)kcol[nkey - 1] &&
+		    cr.nfields > (size_t)kcol[0] &&
+		    same_key(&cr, kcol, key, nkey) && ++seen == 2)
+			line = cr.line;
+	csv_close(&cr);
+	close(fd);
+	return line;
+}
+
+/* A repeated key found when the key index was built: name its line. */
+static int name_dup_line(const struct store_refresh *r,
+			 const struct import_source *src, struct err *e)
+{
+	const char *const *key;
+	size_t nkey = store_refresh_dup(r, &key);
+	unsigned long line = nkey ? second_line(src, key, nkey) : 0;
+
+	if (line)
+		err_prefix(e, "%s:%lu", src->display, line);
+	else if (nkey)
+		err_prefix(e, "%s", src->display);
+	return -EEXIST;
+}
+
 static int import_file(struct store_refresh *r, const struct import_source *src,
 		       struct import_stats *stats, struct err *e)
 {
@@ -658,6 +725,8 @@ static int import_file(struct store_refresh *r, const struct import_source *src,
 		ret = err_set(e, ret, "out of memory");
 	else
 		ret = import_reader(r, src->table, &cr, &stats->rows, e);
+	if (ret == -EEXIST)
+		ret = name_dup_line(r, src, e);
 	if (!ret)
 		stats->files++;
 	csv_close(&cr);

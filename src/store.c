@@ -39,6 +39,9 @@ struct store_refresh {
 	int64_t rows;
 	int64_t files;
 	int open_loaders;
+	unsigned char deferred[STORE_MAX_TABLES]; /* key index put off */
+	char *dup[2]; /* a repeated key found by build_index */
+	size_t ndup;
 	char kind[16];			      /* "import", "generate" */
 	struct touch touch[STORE_MAX_TABLES]; /* days touched, per table */
 };
@@ -480,38 +483,127 @@ static int64_t day_of_t(int64_t t)
 	return floor_div(t, 86400);
 }
 
-/* In a bulk load, a participant table's key index can be built after its
- * rows: a participant takes its parent's _t, so two rows with one key also
- * share _t and collide in the table's own (_t, key) primary key, at the
- * line that repeats it.  (Calls' participants are looked up by call while
- * loading; they keep their index.) */
-static int deferrable(const struct table *t)
+static int prepare_str(struct store *s, sqlite3_str *q, sqlite3_stmt **st,
+		       struct err *e)
+{
+	char *sql = sqlite3_str_finish(q);
+	int ret;
+
+	if (!sql)
+		return err_set(e, -ENOMEM, "out of memory");
+	ret = prepare(s, sql, st, e);
+	sqlite3_free(sql);
+	return ret;
+}
+
+static size_t tidx_of(const struct table *t)
+{
+	return (size_t)(t - schema_tables);
+}
+
+/* A bulk load drops the key indexes and builds each one (by sorting, much
+ * cheaper than keeping it row by row) when first needed: when a child
+ * table opens (it looks its parents up), when the table's loader closes,
+ * at the latest at commit.  A repeated key is then found either at its
+ * line, by the (_t, key) primary key (participants take their parent's
+ * instant, so a repeated participant always collides there), or when the
+ * index is built (store_refresh_dup tells which key).  CallParticipants
+ * keeps its index: a call is placed by looking up its participants while
+ * they load.  All inside the refresh's transaction: a rollback restores
+ * every index. */
+static int keeps_index(const struct table *t)
 {
 	const struct table *p = schema_parent(t);
 
-	return p && p->instant == INSTANT_OWN;
+	return p && p->instant == INSTANT_CHILDREN;
 }
 
-/* Drop (create=0) or build (create=1) the deferrable key indexes, inside
- * the bulk refresh's transaction, so a rollback restores them. */
-static int bulk_indexes(struct store *s, int create, struct err *e)
+static int defer_indexes(struct store_refresh *r, struct err *e)
 {
 	struct buf b = BUF_INIT(1 << 16);
 	int ret;
 
 	for (size_t i = 0; i < schema_ntables; i++) {
-		if (!deferrable(&schema_tables[i]))
+		if (keeps_index(&schema_tables[i]))
 			continue;
-		if (create)
-			index_ddl(&b, &schema_tables[i]);
-		else
-			buf_printf(&b, "DROP INDEX \"%s_key\";\n",
-				   schema_tables[i].dir);
+		buf_printf(&b, "DROP INDEX \"%s_key\";\n",
+			   schema_tables[i].dir);
+		r->deferred[i] = 1;
 	}
 	ret = b.err ? err_set(e, b.err, "out of memory")
-		    : exec(s, b.data, e, "index the store");
+		    : exec(r->s, b.data, e, "index the store");
 	buf_release(&b);
 	return ret;
+}
+
+/* The first key that appears twice in t (for the message). */
+static int find_dup(struct store_refresh *r, const struct table *t,
+		    struct err *e)
+{
+	sqlite3_str *q = sqlite3_str_new(r->s->db);
+	size_t nk = schema_nkeys(t);
+	sqlite3_stmt *st = NULL;
+	char kt[600] = "", v[200];
+	size_t o = 0;
+	int ret;
+
+	sqlite3_str_appendall(q, "SELECT ");
+	for (size_t k = 0; k < nk; k++)
+		sqlite3_str_appendf(q, "%s\"%w\"", k ? ", " : "",
+				    t->cols[k].name);
+	sqlite3_str_appendf(q, " FROM \"%w\" GROUP BY ", t->dir);
+	for (size_t k = 0; k < nk; k++)
+		sqlite3_str_appendf(q, "%s%d", k ? ", " : "", (int)k + 1);
+	sqlite3_str_appendall(q, " HAVING count(*) > 1 LIMIT 1");
+	ret = prepare_str(r->s, q, &st, e);
+	if (ret)
+		return ret;
+	r->ndup = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (size_t k = 0; k < nk && k < 2; k++) {
+			const char *c =
+				(const char *)sqlite3_column_text(st, (int)k);
+
+			r->dup[k] = strdup(c ? c : "");
+			if (!r->dup[k])
+				break;
+			r->ndup = k + 1;
+			o += (size_t)snprintf(kt + o, sizeof(kt) - o, "%s%s %s",
+					      k ? ", " : "", t->cols[k].name,
+					      err_quote(v, sizeof(v), r->dup[k],
+							strlen(r->dup[k])));
+		}
+	sqlite3_finalize(st);
+	return err_set(e, -EEXIST,
+		       "duplicate key %s: an earlier line of this import has "
+		       "the same key",
+		       kt);
+}
+
+/* Build t's key index if the bulk load put it off. */
+static int build_index(struct store_refresh *r, size_t tidx, struct err *e)
+{
+	struct buf b = BUF_INIT(4096);
+	int rc;
+
+	if (!r->deferred[tidx])
+		return 0;
+	index_ddl(&b, &schema_tables[tidx]);
+	rc = b.err ? SQLITE_NOMEM
+		   : sqlite3_exec(r->s->db, b.data, NULL, NULL, NULL);
+	buf_release(&b);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return find_dup(r, &schema_tables[tidx], e);
+	if (rc != SQLITE_OK)
+		return db_fail(r->s, rc, e, "index the store");
+	r->deferred[tidx] = 0;
+	return 0;
+}
+
+size_t store_refresh_dup(const struct store_refresh *r, const char *const **key)
+{
+	*key = (const char *const *)r->dup;
+	return r->ndup;
 }
 
 int store_refresh_begin(struct store *s, const char *kind,
@@ -534,7 +626,7 @@ int store_refresh_begin(struct store *s, const char *kind,
 	if (!ret)
 		ret = query_int(s, "SELECT max(id) FROM refresh", 0, &r->id, e);
 	if (!ret && s->bulk)
-		ret = bulk_indexes(s, 0, e);
+		ret = defer_indexes(r, e);
 
 	if (ret) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -549,6 +641,8 @@ int store_refresh_begin(struct store *s, const char *kind,
 
 static void refresh_free(struct store_refresh *r)
 {
+	for (size_t k = 0; k < r->ndup; k++)
+		free(r->dup[k]);
 	for (size_t i = 0; i < STORE_MAX_TABLES; i++)
 		touch_release(&r->touch[i]);
 	free(r);
@@ -633,8 +727,8 @@ int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e)
 		goto out;
 	}
 	ret = record_refresh(r, e);
-	if (!ret && s->bulk)
-		ret = bulk_indexes(s, 1, e);
+	for (size_t i = 0; !ret && i < schema_ntables; i++)
+		ret = build_index(r, i, e);
 	if (!ret)
 		ret = exec(s, "COMMIT", e, "commit the refresh");
 	if (!ret && s->bulk) {
@@ -689,19 +783,6 @@ static int exec_str(struct store *s, sqlite3_str *q, struct err *e,
 	if (!sql)
 		return err_set(e, -ENOMEM, "out of memory");
 	ret = exec(s, sql, e, what);
-	sqlite3_free(sql);
-	return ret;
-}
-
-static int prepare_str(struct store *s, sqlite3_str *q, sqlite3_stmt **st,
-		       struct err *e)
-{
-	char *sql = sqlite3_str_finish(q);
-	int ret;
-
-	if (!sql)
-		return err_set(e, -ENOMEM, "out of memory");
-	ret = prepare(s, sql, st, e);
 	sqlite3_free(sql);
 	return ret;
 }
@@ -931,6 +1012,8 @@ int store_loader_open(struct store_refresh *r, const struct table *t,
 	buf_init(&l->parent_key, 1 << 20);
 	buf_init(&l->dirty, 1 << 20);
 	ret = map_hr(l, hr, nhr, &cols, e);
+	if (!ret && t->parent) /* its rows look their parents up */
+		ret = build_index(r, tidx_of(schema_parent(t)), e);
 	if (!ret)
 		ret = prepare_insert(l, cols, "INSERT", &l->ins, e);
 	if (!ret)
@@ -1077,11 +1160,6 @@ static int mark_place(struct store_loader *l, const struct placing *pl)
 	return touch_mark(&l->r->touch[l->tidx],
 			  pl->has_t ? day_of_t(pl->t) : TOUCH_DAY_MIN,
 			  pl->has_end ? day_of_t(pl->end) : TOUCH_OPEN);
-}
-
-static size_t tidx_of(const struct table *t)
-{
-	return (size_t)(t - schema_tables);
 }
 
 /* Find the parent row of a participant (cached: participants of one parent
@@ -1357,6 +1435,8 @@ int store_loader_close(struct store_loader *l, const char *source,
 {
 	int ret = l->settime ? flush_dirty(l, e) : 0;
 
+	if (!ret)
+		ret = build_index(l->r, l->tidx, e);
 	if (!ret)
 		ret = record_file(l, source, e);
 	store_loader_free(l);
