@@ -75,6 +75,14 @@ expect_error "bulk load, repeated participant" \
 	'case/MeetingParticipants.csv:4: duplicate key MeetingId "M1", PersonHistoricalId "H1"' \
 	"$COLLABFS" import bulk.db case
 [ ! -e bulk.db ] && pass || fail "failed bulk import left bulk.db"
+# ... and a key repeated with another time is found when the key index is
+# built after the rows; the importer reads the file again to name the line.
+rm -rf case && mkdir case
+printf 'MeetingId,StartTime\r\nM1,2022-01-10T09:00:00Z\r\nM2,2022-01-11T09:00:00Z\r\nM1,2022-02-10T09:00:00Z\r\n' >case/Meetings.csv
+expect_error "bulk load, repeated meeting" \
+	'case/Meetings.csv:4: duplicate key MeetingId "M1"' \
+	"$COLLABFS" import bulk.db case
+[ ! -e bulk.db ] && pass || fail "failed bulk import left bulk.db"
 
 # A path that does not exist.
 expect_error "missing path" 'nope.csv: no such file or folder' \
