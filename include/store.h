@@ -71,6 +71,12 @@ int store_loader_open(struct store_refresh *r, const struct table *t,
 int store_loader_put(struct store_loader *l, const struct value *vals,
 		     struct err *e);
 
+/* Add nrows rows (vals holds nrows times the values of store_loader_put),
+ * several to an SQL statement where it can.  On error *bad is the index of
+ * the row that failed, and the rows before it are in. */
+int store_loader_put_rows(struct store_loader *l, const struct value *vals,
+			  size_t nrows, size_t *bad, struct err *e);
+
 /* Finish the table: records source (a file name, or "generated <Table>")
  * and the row count in the refresh, frees l.  On error the refresh must be
  * aborted. */

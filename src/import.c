@@ -532,12 +532,12 @@ static void *reader_main(void *arg)
  * 0 at the end of input, or -errno. */
 static int store_batch(struct pipe *p, struct batch *b, struct err *e)
 {
-	for (size_t k = 0; k < b->n; k++) {
-		int ret = put_row(p->it, &b->vals[k * p->nv], b->line[k], e);
+	size_t bad;
+	int ret = store_loader_put_rows(p->it->loader, b->vals, b->n, &bad, e);
 
-		if (ret)
-			return ret;
-	}
+	if (ret)
+		return err_prefix(e, "%s:%lu", p->it->source, b->line[bad]);
+	p->it->rows += (int64_t)b->n;
 	if (b->status < 0) {
 		*e = b->err;
 		return b->status;

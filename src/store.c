@@ -19,9 +19,11 @@
 #include "buf.h"
 #include "touch.h"
 
-#define STORE_APP_ID	 0x434c4653 /* "CLFS" */
-#define STORE_MAX_TABLES 16
-#define STORE_BUSY_MS	 5000
+#define STORE_APP_ID	   0x434c4653 /* "CLFS" */
+#define STORE_MAX_TABLES   16
+#define STORE_BUSY_MS	   5000
+#define STORE_CHUNK_ROWS   64	 /* rows a multi-row INSERT takes at most */
+#define STORE_CHUNK_PARAMS 30000 /* under SQLite's 32,766 parameters */
 
 struct store {
 	sqlite3 *db;
@@ -49,14 +51,16 @@ struct store_refresh {
 struct store_loader {
 	struct store_refresh *r;
 	const struct table *t;
-	size_t tidx;	      /* index in schema_tables[] */
-	size_t nhr;	      /* HR attribute values after the columns */
-	int icol, ecol;	      /* COL_INSTANT and COL_SPAN_END columns, or -1 */
-	sqlite3_stmt *ins;    /* INSERT of a row */
-	sqlite3_stmt *rep;    /* INSERT OR REPLACE of a row */
-	sqlite3_stmt *old;    /* _t, _t_end, _refresh of a key */
-	sqlite3_stmt *parent; /* _t of the parent row */
-	sqlite3_stmt *retime; /* set the _t of a parent's child rows */
+	size_t tidx;	   /* index in schema_tables[] */
+	size_t nhr;	   /* HR attribute values after the columns */
+	int icol, ecol;	   /* COL_INSTANT and COL_SPAN_END columns, or -1 */
+	sqlite3_stmt *ins; /* INSERT of a row */
+	sqlite3_stmt *ins_many;	   /* INSERT of chunk rows */
+	size_t chunk;		   /* rows of ins_many */
+	sqlite3_stmt *rep;	   /* INSERT OR REPLACE of a row */
+	sqlite3_stmt *old;	   /* _t, _t_end, _refresh of a key */
+	sqlite3_stmt *parent;	   /* _t of the parent row */
+	sqlite3_stmt *retime;	   /* set the _t of a parent's child rows */
 	sqlite3_stmt *minchild;	   /* earliest child instant of a call */
 	sqlite3_stmt *settime;	   /* set a call's _t */
 	sqlite3_stmt *retime_self; /* set the _t of a call's participants */
@@ -848,8 +852,10 @@ static int bind_count(const struct table *t, size_t nhr)
 	return n + (int)nhr + (t->instant == INSTANT_SPAN ? 3 : 2);
 }
 
+/* INSERT of nrows rows (several rows a statement: fewer VM steps). */
 static int prepare_insert(struct store_loader *l, const char *const *cols,
-			  const char *verb, sqlite3_stmt **st, struct err *e)
+			  const char *verb, size_t nrows, sqlite3_stmt **st,
+			  struct err *e)
 {
 	const struct table *t = l->t;
 	sqlite3_str *q = sqlite3_str_new(l->r->s->db);
@@ -866,10 +872,13 @@ static int prepare_insert(struct store_loader *l, const char *const *cols,
 		sqlite3_str_appendf(q, ", \"%w\"", cols[j]);
 	sqlite3_str_appendall(q, t->instant == INSTANT_SPAN ? ", _t, _t_end"
 							    : ", _t");
-	sqlite3_str_appendall(q, ", _refresh) VALUES (?");
-	for (int i = 1; i < n; i++)
-		sqlite3_str_appendall(q, ", ?");
-	sqlite3_str_appendall(q, ")");
+	sqlite3_str_appendall(q, ", _refresh) VALUES ");
+	for (size_t r = 0; r < nrows; r++) {
+		sqlite3_str_appendall(q, r ? ", (?" : "(?");
+		for (int i = 1; i < n; i++)
+			sqlite3_str_appendall(q, ", ?");
+		sqlite3_str_appendall(q, ")");
+	}
 	return prepare_str(l->r->s, q, st, e);
 }
 
@@ -953,6 +962,7 @@ void store_loader_free(struct store_loader *l)
 	if (!l)
 		return;
 	sqlite3_finalize(l->ins);
+	sqlite3_finalize(l->ins_many);
 	sqlite3_finalize(l->rep);
 	sqlite3_finalize(l->old);
 	sqlite3_finalize(l->parent);
@@ -1015,9 +1025,16 @@ int store_loader_open(struct store_refresh *r, const struct table *t,
 	if (!ret && t->parent) /* its rows look their parents up */
 		ret = build_index(r, tidx_of(schema_parent(t)), e);
 	if (!ret)
-		ret = prepare_insert(l, cols, "INSERT", &l->ins, e);
+		ret = prepare_insert(l, cols, "INSERT", 1, &l->ins, e);
 	if (!ret)
-		ret = prepare_insert(l, cols, "INSERT OR REPLACE", &l->rep, e);
+		ret = prepare_insert(l, cols, "INSERT OR REPLACE", 1, &l->rep,
+				     e);
+	l->chunk = STORE_CHUNK_PARAMS / (size_t)bind_count(t, nhr);
+	if (l->chunk > STORE_CHUNK_ROWS)
+		l->chunk = STORE_CHUNK_ROWS;
+	if (!ret && l->chunk > 1)
+		ret = prepare_insert(l, cols, "INSERT", l->chunk, &l->ins_many,
+				     e);
 	if (!ret)
 		ret = prepare_lookups(l, e);
 	if (!ret)
@@ -1091,11 +1108,10 @@ static void bind_opt_int(sqlite3_stmt *st, int p, int has, int64_t v)
 }
 
 /* Bind the row's values in the order of prepare_insert. */
-static void bind_row(struct store_loader *l, sqlite3_stmt *st,
-		     const struct value *vals, const struct placing *pl)
+static int bind_row(struct store_loader *l, sqlite3_stmt *st, int p,
+		    const struct value *vals, const struct placing *pl)
 {
 	const struct table *t = l->t;
-	int p = 1;
 
 	for (size_t i = 0; i < t->ncols + l->nhr; i++)
 		p = bind_value(st, p, &vals[i],
@@ -1104,6 +1120,7 @@ static void bind_row(struct store_loader *l, sqlite3_stmt *st,
 	if (t->instant == INSTANT_SPAN)
 		bind_opt_int(st, p++, pl->has_end, pl->end);
 	sqlite3_bind_int64(st, p, l->r->id);
+	return p + 1;
 }
 
 static void bind_key(const struct table *t, sqlite3_stmt *st,
@@ -1369,7 +1386,7 @@ static int replace_row(struct store_loader *l, const struct value *vals,
 			       key_text(l->t, vals, kt, sizeof(kt)));
 	if (mark_place(l, &was))
 		return err_set(e, -ENOMEM, "out of memory");
-	bind_row(l, l->rep, vals, pl);
+	bind_row(l, l->rep, 1, vals, pl);
 	rc = sqlite3_step(l->rep);
 	sqlite3_reset(l->rep);
 	if (rc != SQLITE_DONE)
@@ -1388,7 +1405,7 @@ int store_loader_put(struct store_loader *l, const struct value *vals,
 	ret = place(l, vals, &pl, e);
 	if (ret)
 		return ret;
-	bind_row(l, l->ins, vals, &pl);
+	bind_row(l, l->ins, 1, vals, &pl);
 	rc = sqlite3_step(l->ins);
 	sqlite3_reset(l->ins);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE ||
@@ -1404,6 +1421,75 @@ int store_loader_put(struct store_loader *l, const struct value *vals,
 	l->rows++;
 	l->r->rows++;
 	return 0;
+}
+
+/* Insert one chunk of l->chunk rows with one statement.  Returns 0, 1 if
+ * the chunk must go row by row (a key collides: replace or report it), or
+ * -errno with *bad the failing row. */
+static int put_chunk(struct store_loader *l, const struct value *vals,
+		     size_t nv, size_t *bad, struct err *e)
+{
+	struct placing pl[STORE_CHUNK_ROWS];
+	int p = 1, rc;
+
+	*bad = 0;
+	for (size_t k = 0; k < l->chunk; k++) {
+		/* an orphan: row by row, so an earlier row's error wins */
+		if (place(l, &vals[k * nv], &pl[k], e))
+			return 1;
+		p = bind_row(l, l->ins_many, p, &vals[k * nv], &pl[k]);
+	}
+	rc = sqlite3_step(l->ins_many);
+	sqlite3_reset(l->ins_many);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE)
+		return db_fail(l->r->s, rc, e, "write a row");
+	for (size_t k = 0; k < l->chunk; k++)
+		if (mark_place(l, &pl[k]))
+			return err_set(e, -ENOMEM, "out of memory");
+	l->rows += (int64_t)l->chunk;
+	l->r->rows += (int64_t)l->chunk;
+	return 0;
+}
+
+/* Rows [from, to) one by one; *bad = the failing row. */
+static int put_each(struct store_loader *l, const struct value *vals, size_t nv,
+		    size_t from, size_t to, size_t *bad, struct err *e)
+{
+	for (size_t k = from; k < to; k++) {
+		int ret = store_loader_put(l, &vals[k * nv], e);
+
+		if (ret) {
+			*bad = k;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int store_loader_put_rows(struct store_loader *l, const struct value *vals,
+			  size_t nrows, size_t *bad, struct err *e)
+{
+	size_t nv = l->t->ncols + l->nhr, done = 0, k = 0;
+	int ret;
+
+	*bad = 0;
+	/* A call's participants place their call as they come: one by one. */
+	while (l->ins_many && !l->settime && nrows - done >= l->chunk) {
+		ret = put_chunk(l, &vals[done * nv], nv, &k, e);
+		if (ret == 1) /* a key collides: the rows one by one */
+			ret = put_each(l, vals, nv, done, done + l->chunk, &k,
+				       e);
+		else
+			k += done;
+		if (ret < 0) {
+			*bad = k;
+			return ret;
+		}
+		done += l->chunk;
+	}
+	return put_each(l, vals, nv, done, nrows, bad, e);
 }
 
 static int record_file(struct store_loader *l, const char *source,
