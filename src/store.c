@@ -1454,9 +1454,11 @@ static int put_chunk(struct store_loader *l, const struct value *vals,
 }
 
 /* Rows [from, to) one by one; *bad = the failing row. */
-static int put_each(struct store_loader *l, const struct value *vals, size_t nv,
+static int put_each(struct store_loader *l, const struct value *vals,
 		    size_t from, size_t to, size_t *bad, struct err *e)
 {
+	size_t nv = l->t->ncols + l->nhr;
+
 	for (size_t k = from; k < to; k++) {
 		int ret = store_loader_put(l, &vals[k * nv], e);
 
@@ -1479,8 +1481,7 @@ int store_loader_put_rows(struct store_loader *l, const struct value *vals,
 	while (l->ins_many && !l->settime && nrows - done >= l->chunk) {
 		ret = put_chunk(l, &vals[done * nv], nv, &k, e);
 		if (ret == 1) /* a key collides: the rows one by one */
-			ret = put_each(l, vals, nv, done, done + l->chunk, &k,
-				       e);
+			ret = put_each(l, vals, done, done + l->chunk, &k, e);
 		else
 			k += done;
 		if (ret < 0) {
@@ -1489,7 +1490,7 @@ int store_loader_put_rows(struct store_loader *l, const struct value *vals,
 		}
 		done += l->chunk;
 	}
-	return put_each(l, vals, nv, done, nrows, bad, e);
+	return put_each(l, vals, done, nrows, bad, e);
 }
 
 static int record_file(struct store_loader *l, const char *source,
