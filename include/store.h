@@ -98,6 +98,23 @@ int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e);
 /* Roll back and free (NULL-safe). */
 void store_refresh_abort(struct store_refresh *r);
 
+/* Reading the rows of one table in one time range. */
+struct store_scan;
+
+/* Rows of t whose instant is in [t0, t1) (UTC seconds) -- for a table of
+ * validity spans (PersonHistorical), rows whose span overlaps it -- in
+ * (_t, key) order, which is the order they are stored in: a range of the
+ * table, no sort.  Returns 0 and *out (close with store_scan_close). */
+int store_scan_open(struct store *s, const struct table *t, int64_t t0,
+		    int64_t t1, struct store_scan **out, struct err *e);
+/* The next row: 1 with *vals set (the table's columns in schema order,
+ * then the store's HR attributes; borrowed until the next call), 0 at the
+ * end, or -errno. */
+int store_scan_next(struct store_scan *sc, const struct value **vals,
+		    struct err *e);
+/* NULL-safe. */
+void store_scan_close(struct store_scan *sc);
+
 /* Summary for `collabfs info`. */
 struct store_table_info {
 	const struct table *table;

@@ -1616,3 +1616,121 @@ int store_each_touch(struct store *s, int64_t refresh_id,
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* ---- scans --------------------------------------------------------------- */
+
+struct store_scan {
+	struct store *s;
+	const struct table *t;
+	sqlite3_stmt *st;
+	size_t nv;	    /* values per row */
+	struct value *vals; /* [nv] */
+};
+
+static int prepare_scan(struct store_scan *sc, struct err *e)
+{
+	const struct table *t = sc->t;
+	sqlite3_str *q = sqlite3_str_new(sc->s->db);
+
+	sqlite3_str_appendall(q, "SELECT ");
+	for (size_t i = 0; i < t->ncols; i++) {
+		sqlite3_str_appendf(q, "%s\"%w\"", i ? ", " : "",
+				    t->cols[i].name);
+		if (t->cols[i].type == COL_DATETIME)
+			sqlite3_str_appendf(q, ", \"%w_off\"", t->cols[i].name);
+	}
+	for (size_t j = 0; j < sc->nv - t->ncols; j++)
+		sqlite3_str_appendf(q, ", \"%w\"", sc->s->hr[j]);
+	sqlite3_str_appendf(q, " FROM \"%w\" WHERE ", t->dir);
+	if (t->instant == INSTANT_SPAN)
+		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
+					 "_t_end >= ?1)");
+	else
+		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
+	sqlite3_str_appendall(q, " ORDER BY _t");
+	for (size_t k = 0; k < schema_nkeys(t); k++)
+		sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
+	return prepare_str(sc->s, q, &sc->st, e);
+}
+
+int store_scan_open(struct store *s, const struct table *t, int64_t t0,
+		    int64_t t1, struct store_scan **out, struct err *e)
+{
+	struct store_scan *sc = calloc(1, sizeof(*sc));
+	int ret;
+
+	*out = NULL;
+	if (!sc)
+		return err_set(e, -ENOMEM, "out of memory");
+	sc->s = s;
+	sc->t = t;
+	sc->nv = t->ncols + (t->hr_attributes ? s->nhr : 0);
+	sc->vals = calloc(sc->nv, sizeof(*sc->vals));
+	if (!sc->vals) {
+		store_scan_close(sc);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	ret = prepare_scan(sc, e);
+	if (ret) {
+		store_scan_close(sc);
+		return ret;
+	}
+	sqlite3_bind_int64(sc->st, 1, t0);
+	sqlite3_bind_int64(sc->st, 2, t1);
+	*out = sc;
+	return 0;
+}
+
+/* The value of SQL column c as the schema column's type. */
+static int scan_value(sqlite3_stmt *st, int c, const struct column *col,
+		      struct value *v)
+{
+	int type = sqlite3_column_type(st, c);
+
+	if (type == SQLITE_NULL) {
+		v->kind = VAL_NULL;
+	} else if (col && col->type == COL_DATETIME) {
+		v->kind = VAL_TIME;
+		v->u.t.ms = sqlite3_column_int64(st, c);
+		v->u.t.has_off = sqlite3_column_type(st, c + 1) != SQLITE_NULL;
+		v->u.t.off = (int16_t)sqlite3_column_int(st, c + 1);
+	} else if (type == SQLITE_INTEGER) {
+		v->kind = VAL_INT;
+		v->u.i = sqlite3_column_int64(st, c);
+	} else if (type == SQLITE_FLOAT) {
+		v->kind = VAL_REAL;
+		v->u.d = sqlite3_column_double(st, c);
+	} else {
+		v->kind = VAL_TEXT;
+		v->u.s.p = (const char *)sqlite3_column_text(st, c);
+		v->u.s.n = (size_t)sqlite3_column_bytes(st, c);
+	}
+	return c + (col && col->type == COL_DATETIME ? 2 : 1);
+}
+
+int store_scan_next(struct store_scan *sc, const struct value **vals,
+		    struct err *e)
+{
+	int rc = sqlite3_step(sc->st), c = 0;
+
+	*vals = NULL;
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(sc->s, rc, e, "read the store");
+	for (size_t i = 0; i < sc->nv; i++)
+		c = scan_value(sc->st, c,
+			       i < sc->t->ncols ? &sc->t->cols[i] : NULL,
+			       &sc->vals[i]);
+	*vals = sc->vals;
+	return 1;
+}
+
+void store_scan_close(struct store_scan *sc)
+{
+	if (!sc)
+		return;
+	sqlite3_finalize(sc->st);
+	free(sc->vals);
+	free(sc);
+}

@@ -1,0 +1,25 @@
+/* render.h - typed values as the CSV text of the exported files.
+ *
+ * The one place that decides how a stored value is written: Booleans as
+ * True/False, integers in decimal, doubles in the shortest form that reads
+ * back the same, datetimes in ISO 8601 with the offset they came with (Z
+ * for UTC), NULL as an empty field, text quoted per RFC 4180 when needed.
+ */
+#ifndef COLLABFS_RENDER_H
+#define COLLABFS_RENDER_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "schema.h"
+#include "value.h"
+
+/* Append value v of column c (NULL c: a string, e.g. an HR attribute). */
+void render_field(struct buf *b, const struct column *c, const struct value *v);
+
+/* Append one CSV record of n values (columns cols[i], NULL for strings),
+ * comma-separated, ending in CRLF.  Errors are sticky in b. */
+void render_record(struct buf *b, const struct column *const *cols,
+		   const struct value *vals, size_t n);
+
+#endif
