@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "schema.h"
@@ -21,6 +22,8 @@ struct import_source {
 	const struct table *table;
 	char *path;    /* file to read (owned) */
 	char *display; /* name used in messages: the path as given (owned) */
+	dev_t dev;     /* the file's identity: one file named twice is */
+	ino_t ino;     /* loaded once */
 };
 
 struct import_stats {

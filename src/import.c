@@ -2,6 +2,7 @@
  * docs/import.md. */
 #include "import.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,59 @@ static int missing_columns(const struct import_table *it, struct err *e)
 	return 0;
 }
 
+/* Edit distance of a and b without case, up to 3 (more is 3). */
+static int distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	int row[129], prev, cur;
+
+	if (na > 128 || nb > 128 || (na > nb ? na - nb : nb - na) > 2)
+		return 3;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= na; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= nb; j++) {
+			int sub = prev + (tolower((unsigned char)a[i - 1]) !=
+					  tolower((unsigned char)b[j - 1]));
+
+			cur = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1
+							  : row[j - 1] + 1;
+			prev = row[j];
+			row[j] = sub < cur ? sub : cur;
+		}
+	}
+	return row[nb] < 3 ? row[nb] : 3;
+}
+
+/* A header name that is not a schema column: an HR attribute where the
+ * table takes them, unless it looks like a misspelled seed column (which
+ * would otherwise become an HR attribute for good); an error elsewhere. */
+static int map_other(struct import_table *it, size_t i, const char **hr,
+		     struct err *e)
+{
+	const struct table *t = it->t;
+	const char *name = it->header[i];
+	char q[200];
+
+	err_quote(q, sizeof(q), name, strlen(name));
+	for (size_t c = 0; t->hr_attributes && c < t->ncols; c++)
+		if (distance(name, t->cols[c].name) <= 2)
+			return err_set(e, -EINVAL,
+				       "%s:1: unknown column %s (did you mean "
+				       "%s? a HR attribute may not look like "
+				       "a column of %s)",
+				       it->source, q, t->cols[c].name, t->name);
+	if (!t->hr_attributes || !name[0])
+		return err_set(e, -EINVAL,
+			       "%s:1: unknown column %s (not a column of %s)",
+			       it->source, q, t->name);
+	hr[it->nhr] = name;
+	it->map[i] = (int)(t->ncols + it->nhr++);
+	return 0;
+}
+
 /* Map the header's names to schema columns; other names are HR attributes
  * in a table that has them, and an error elsewhere. */
 static int map_header(struct import_table *it, const char **hr, struct err *e)
@@ -97,20 +151,10 @@ static int map_header(struct import_table *it, const char **hr, struct err *e)
 					       it->source,
 					       err_quote(q, sizeof(q), name,
 							 strlen(name)));
-		if (c >= 0) {
+		if (c >= 0)
 			it->map[i] = c;
-		} else if (t->hr_attributes && name[0]) {
-			hr[it->nhr] = name;
-			it->map[i] = (int)(t->ncols + it->nhr++);
-		} else {
-			return err_set(
-				e, -EINVAL,
-				"%s:1: unknown column %s "
-				"(not a column of %s)",
-				it->source,
-				err_quote(q, sizeof(q), name, strlen(name)),
-				t->name);
-		}
+		else if (map_other(it, i, hr, e))
+			return e ? e->code : -EINVAL;
 	}
 	return missing_columns(it, e);
 }
@@ -397,6 +441,7 @@ static int begin_from_header(struct store_refresh *r, const struct table *t,
  */
 
 #define BATCH_ROWS 2048
+#define BATCH_TEXT ((size_t)16 << 20) /* a batch ends once its text passes */
 
 struct batch {
 	size_t n;	     /* rows in the batch */
@@ -492,13 +537,18 @@ static void fill_batch(struct pipe *p, struct batch *b)
 			break;
 		if (ret)
 			break;
-		b->line[b->n++] = p->cr->line;
 		keep_text(b, v, p->nv);
+		if (b->text.err) { /* the row's text was not kept: not stored */
+			ret = err_set(&b->err, b->text.err,
+				      "%s:%lu: out of memory for the row",
+				      p->it->source, p->cr->line);
+			break;
+		}
+		b->line[b->n++] = p->cr->line;
 		ret = 1;
+		if (b->text.len >= BATCH_TEXT)
+			break; /* long rows: a shorter batch bounds memory */
 	}
-	if (ret >= 0 && b->text.err)
-		ret = err_set(&b->err, b->text.err, "%s: rows too large",
-			      p->it->source);
 	b->status = ret == 1 ? 0 : ret == 0 ? 1 : ret;
 	rebase_text(b, p->nv);
 }
@@ -654,20 +704,16 @@ static int same_key(const struct csv_reader *cr, const int *kcol,
 /* The line where key[] appears for the second time in the file (0 if it
  * does not), for a repeated key that a bulk load found only when it built
  * the key index. */
-static unsigned long second_line(const struct import_source *src,
+static unsigned long second_line(const struct import_source *src, int fd,
 				 const char *const *key, size_t nkey)
 {
 	struct csv_reader cr;
 	struct err e = ERR_INIT;
 	int kcol[2] = { -1, -1 }, seen = 0;
 	unsigned long line = 0;
-	int fd = open(src->path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || csv_open_fd(&cr, fd, src->display)) {
-		if (fd >= 0)
-			close(fd);
+	if (csv_open_fd(&cr, fd, src->display))
 		return 0;
-	}
 	if (csv_next(&cr, &e) == 1)
 		for (size_t i = 0; i < cr.nfields; i++) {
 			char name[256];
@@ -686,17 +732,27 @@ static unsigned long second_line(const struct import_source *src,
 		    same_key(&cr, kcol, key, nkey) && ++seen == 2)
 			line = cr.line;
 	csv_close(&cr);
-	close(fd);
 	return line;
 }
 
 /* A repeated key found when the key index was built: name its line. */
 static int name_dup_line(const struct store_refresh *r,
-			 const struct import_source *src, struct err *e)
+			 const struct import_source *src, int fd,
+			 const struct stat *was, struct err *e)
 {
 	const char *const *key;
 	size_t nkey = store_refresh_dup(r, &key);
-	unsigned long line = nkey ? second_line(src, key, nkey) : 0;
+	unsigned long line = 0;
+	struct stat now;
+
+	/* Read the file again only if it is a regular file that did not
+	 * change meanwhile (not a pipe, which cannot be read twice). */
+	if (nkey && S_ISREG(was->st_mode) && fstat(fd, &now) == 0 &&
+	    now.st_size == was->st_size &&
+	    now.st_mtim.tv_sec == was->st_mtim.tv_sec &&
+	    now.st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
+	    lseek(fd, 0, SEEK_SET) == 0)
+		line = second_line(src, fd, key, nkey);
 
 	if (line)
 		err_prefix(e, "%s:%lu", src->display, line);
@@ -718,15 +774,16 @@ static int import_file(struct store_refresh *r, const struct import_source *src,
 			       errno == ENOENT
 				       ? "no such file"
 				       : "permission denied or I/O error");
-	if (fstat(fd, &st) == 0)
-		stats->bytes += st.st_size;
+	if (fstat(fd, &st) != 0)
+		memset(&st, 0, sizeof(st));
+	stats->bytes += st.st_size;
 	ret = csv_open_fd(&cr, fd, src->display);
 	if (ret)
 		ret = err_set(e, ret, "out of memory");
 	else
 		ret = import_reader(r, src->table, &cr, &stats->rows, e);
 	if (ret == -EEXIST)
-		ret = name_dup_line(r, src, e);
+		ret = name_dup_line(r, src, fd, &st, e);
 	if (!ret)
 		stats->files++;
 	csv_close(&cr);
@@ -771,6 +828,7 @@ static int add_source(struct source_list *l, const char *path, struct err *e)
 	const char *base = strrchr(path, '/');
 	const struct table *t = table_of_file(base ? base + 1 : path);
 	struct import_source *s;
+	struct stat st;
 
 	if (!t)
 		return err_set(e, -EINVAL,
@@ -778,6 +836,11 @@ static int add_source(struct source_list *l, const char *path, struct err *e)
 			       "name like Meetings.csv or "
 			       "MeetingParticipants.csv)",
 			       path);
+	if (stat(path, &st) != 0)
+		return err_set(e, -errno, "%s: cannot read", path);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].dev == st.st_dev && l->v[i].ino == st.st_ino)
+			return 0; /* the same file, named twice */
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 16;
 		struct import_source *nv = realloc(l->v, ncap * sizeof(*nv));
@@ -789,6 +852,8 @@ static int add_source(struct source_list *l, const char *path, struct err *e)
 	}
 	s = &l->v[l->n];
 	s->table = t;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	s->path = strdup(path);
 	s->display = strdup(path);
 	if (!s->path || !s->display) {
@@ -804,7 +869,9 @@ static int is_csv(const struct dirent *de)
 {
 	size_t len = strlen(de->d_name);
 
-	return len >= 4 && strcasecmp(de->d_name + len - 4, ".csv") == 0;
+	/* hidden files (editors' and macOS's ._Meetings.csv) are not data */
+	return de->d_name[0] != '.' && len >= 4 &&
+	       strcasecmp(de->d_name + len - 4, ".csv") == 0;
 }
 
 /* Every *.csv in dir, in name order (so runs are repeatable). */

@@ -322,13 +322,15 @@ static int load_hr(struct store *s, struct err *e)
 	return rc == SQLITE_DONE ? 0 : db_fail(s, rc, e, "read the store");
 }
 
+/* 0 if path is a file we may open as asked, 1 if it is absent and may be
+ * created, or -errno. */
 static int check_file(const char *path, unsigned flags, struct err *e)
 {
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT && (flags & STORE_CREATE))
-			return 0;
+			return 1; /* to be created */
 		return err_set(e, -errno, "%s: cannot open the store: %s", path,
 			       errno == ENOENT ? "no such file"
 					       : "cannot stat");
@@ -407,14 +409,15 @@ int store_open(const char *path, unsigned flags, struct store **out,
 	struct store *s;
 	int oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
 					      : SQLITE_OPEN_READWRITE;
-	int ret, rc;
+	int ret, rc, absent;
 
 	*out = NULL;
 	if (created)
 		*created = 0;
 	ret = check_file(path, flags, e);
-	if (ret)
+	if (ret < 0)
 		return ret;
+	absent = ret == 1;
 	if (flags & STORE_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
 	s = calloc(1, sizeof(*s));
@@ -431,6 +434,9 @@ int store_open(const char *path, unsigned flags, struct store **out,
 		store_close(s);
 		return ret;
 	}
+	/* an empty file that was there before is the user's: never "ours" */
+	if (created && !absent)
+		*created = 0;
 	*out = s;
 	return 0;
 }
@@ -1541,8 +1547,11 @@ int store_table_info(struct store *s, const struct table *t,
 
 	memset(out, 0, sizeof(*out));
 	out->table = t;
-	sqlite3_str_appendf(q, "SELECT count(*), min(_t), max(_t) FROM \"%w\"",
-			    t->dir);
+	/* a call without participants (T_NONE) has no day */
+	sqlite3_str_appendf(q,
+			    "SELECT count(*), min(_t), max(nullif(_t, %lld)) "
+			    "FROM \"%w\"",
+			    (long long)T_NONE, t->dir);
 	ret = prepare_str(s, q, &st, e);
 	if (ret)
 		return ret;

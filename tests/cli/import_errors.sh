@@ -54,6 +54,8 @@ bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a\"b,True,30\r\n" \
 	'case/Meetings.csv:2: a quote inside an unquoted field'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a,True,30\r\n\r\nM3,2022-01-11T09:00:00Z,a,True,30\r\n" \
 	'case/Meetings.csv:3: blank line'
+bad PersonHistorical.csv 'PersonHistoricalId,StartDte,Region\r\nH9,2022-01-01,EMEA\r\n' \
+	'case/PersonHistorical.csv:1: unknown column "StartDte" (did you mean StartDate?'
 bad PersonHistorical.csv 'PersonHistoricalId,_secret\r\nH9,x\r\n' \
 	'case/PersonHistorical.csv:1: "_secret" cannot be an HR attribute name'
 
