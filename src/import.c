@@ -2,7 +2,6 @@
  * docs/import.md. */
 #include "import.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,29 +75,46 @@ static int missing_columns(const struct import_table *it, struct err *e)
 	return 0;
 }
 
+static int ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int min3(int a, int b, int c)
+{
+	int m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/* One row of the edit-distance table: row[] for a prefix of a becomes the
+ * row for that prefix plus ca (the i-th character). */
+static void edit_row(int *row, size_t i, char ca, const char *b, size_t nb)
+{
+	int diag = row[0];
+
+	row[0] = (int)i;
+	for (size_t j = 1; j <= nb; j++) {
+		int up = row[j];
+		int same = ascii_lower(ca) == ascii_lower(b[j - 1]);
+
+		row[j] = min3(up + 1, row[j - 1] + 1, diag + !same);
+		diag = up;
+	}
+}
+
 /* Edit distance of a and b without case, up to 3 (more is 3). */
 static int distance(const char *a, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
-	int row[129], prev, cur;
+	int row[129];
 
 	if (na > 128 || nb > 128 || (na > nb ? na - nb : nb - na) > 2)
 		return 3;
 	for (size_t j = 0; j <= nb; j++)
 		row[j] = (int)j;
-	for (size_t i = 1; i <= na; i++) {
-		prev = row[0];
-		row[0] = (int)i;
-		for (size_t j = 1; j <= nb; j++) {
-			int sub = prev + (tolower((unsigned char)a[i - 1]) !=
-					  tolower((unsigned char)b[j - 1]));
-
-			cur = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1
-							  : row[j - 1] + 1;
-			prev = row[j];
-			row[j] = sub < cur ? sub : cur;
-		}
-	}
+	for (size_t i = 1; i <= na; i++)
+		edit_row(row, i, a[i - 1], b, nb);
 	return row[nb] < 3 ? row[nb] : 3;
 }
 
