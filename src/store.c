@@ -1178,6 +1178,12 @@ static int mark_day(struct store_loader *l, size_t tidx, int has_t, int64_t t)
 /* Mark the days a row of the loader's table occupies. */
 static int mark_place(struct store_loader *l, const struct placing *pl)
 {
+	/* A participant changes what its parent's period holds (who took
+	 * part): the parent table's day is touched too. */
+	if (l->t->instant == INSTANT_PARENT)
+		return mark_day(l, l->tidx, pl->has_t, pl->t) ||
+		       mark_day(l, tidx_of(schema_parent(l->t)), pl->has_t,
+				pl->t);
 	if (l->t->instant != INSTANT_SPAN)
 		return mark_day(l, l->tidx, pl->has_t, pl->t);
 	return touch_mark(&l->r->touch[l->tidx],

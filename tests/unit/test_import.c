@@ -309,7 +309,9 @@ static void test_replace(void)
 	    "SELECT Response FROM meeting_participants WHERE "
 	    "MeetingId = 'M2'",
 	    "Accepted\n");
-	TOUCH("s1.db", 3, "meeting_participants:2022-01-13");
+	/* (and the meeting's: who took part in it changed) */
+	TOUCH("s1.db", 3,
+	      "meeting_participants:2022-01-13 meetings:2022-01-13");
 	/* an HR row whose span changes: the old and the new span */
 	put("b3/PersonHistorical.csv", "PersonHistoricalId,StartDate,EndDate\n"
 				       "P1,2022-03-01,2022-03-31\n");
