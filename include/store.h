@@ -89,6 +89,12 @@ int store_loader_close(struct store_loader *l, const char *source,
 size_t store_refresh_dup(const struct store_refresh *r,
 			 const char *const **key);
 
+/* In a bulk load that put the table's key index off: build it now, so a
+ * key repeated among the rows put so far is found (-EEXIST, with
+ * store_refresh_dup).  0 otherwise.  For error paths: a repeat on an
+ * earlier line is the error to report. */
+int store_loader_check_keys(struct store_loader *l, struct err *e);
+
 /* Free l without recording it (NULL-safe); for error paths. */
 void store_loader_free(struct store_loader *l);
 

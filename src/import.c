@@ -695,6 +695,15 @@ int import_reader(struct store_refresh *r, const struct table *t,
 	if (ret || !it) /* !it cannot happen: begin_from_header opened it */
 		return ret ? ret : -EINVAL;
 	ret = load_rows(it, cr, e);
+	if (ret && ret != -EEXIST) {
+		/* a key repeated before the failing line comes first */
+		struct err first = ERR_INIT;
+
+		if (store_loader_check_keys(it->loader, &first) == -EEXIST) {
+			*e = first;
+			ret = -EEXIST;
+		}
+	}
 	if (!ret) {
 		*rows += it->rows;
 		ret = import_table_end(it, e);

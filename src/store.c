@@ -610,6 +610,11 @@ static int build_index(struct store_refresh *r, size_t tidx, struct err *e)
 	return 0;
 }
 
+int store_loader_check_keys(struct store_loader *l, struct err *e)
+{
+	return build_index(l->r, l->tidx, e);
+}
+
 size_t store_refresh_dup(const struct store_refresh *r, const char *const **key)
 {
 	*key = (const char *const *)r->dup;

@@ -85,6 +85,11 @@ expect_error "bulk load, repeated meeting" \
 	'case/Meetings.csv:4: duplicate key MeetingId "M1"' \
 	"$COLLABFS" import bulk.db case
 [ ! -e bulk.db ] && pass || fail "failed bulk import left bulk.db"
+# ... also when a later line has another error: the first error by line wins
+printf 'M3,notadate\r\n' >>case/Meetings.csv
+expect_error "bulk load, repeat before a bad line" \
+	'case/Meetings.csv:4: duplicate key MeetingId "M1"' \
+	"$COLLABFS" import bulk.db case
 
 # A path that does not exist.
 expect_error "missing path" 'nope.csv: no such file or folder' \
