@@ -30,6 +30,7 @@ struct csv_reader {
 	int eof;		 /* read() returned 0 */
 	unsigned long line;	 /* physical line where the last record began */
 	unsigned long next_line; /* physical line of the next record */
+	size_t bad_field; /* after an error: the field it is in (0-based) */
 	struct csv_field *fields;
 	size_t nfields, fields_cap;
 	const unsigned char *mem; /* csv_open_mem: the whole input */

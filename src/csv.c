@@ -155,6 +155,7 @@ static enum scan scan_quoted(struct csv_reader *r, size_t *i,
 	}
 	if (b[*i] == '\n' || b[*i] == '\r')
 		return SCAN_RECORD;
+	r->bad_field = r->nfields - 1;
 	*why = "text after the closing quote of a field";
 	return SCAN_BAD;
 }
@@ -169,10 +170,12 @@ static enum scan scan_plain(struct csv_reader *r, size_t *i, const char **why)
 	if (j == r->end && !r->eof)
 		return SCAN_MORE;
 	if (j < r->end && b[j] == '"') {
+		r->bad_field = r->nfields;
 		*why = "a quote inside an unquoted field";
 		return SCAN_BAD;
 	}
 	if (j < r->end && b[j] == '\0') {
+		r->bad_field = r->nfields;
 		*why = "a NUL byte";
 		return SCAN_BAD;
 	}
@@ -201,6 +204,7 @@ static enum scan end_record(struct csv_reader *r, size_t *i, const char **why)
 		*i += 2;
 		return SCAN_RECORD;
 	}
+	r->bad_field = r->nfields ? r->nfields - 1 : 0;
 	*why = "a carriage return not followed by a line feed";
 	return SCAN_BAD;
 }
@@ -269,9 +273,11 @@ static int more_input(struct csv_reader *r, struct err *e)
 {
 	int ret;
 
-	if (r->eof)
+	if (r->eof) {
+		r->bad_field = r->nfields; /* the field its quote opened */
 		return err_set(e, -EINVAL, "%s:%lu: unterminated quoted field",
 			       r->name, r->next_line);
+	}
 	ret = refill(r);
 	if (ret == -EFBIG)
 		return err_set(e, ret, "%s:%lu: record longer than %zu MiB",

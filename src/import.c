@@ -505,7 +505,7 @@ static void rebase_text(struct batch *b, size_t nv)
 }
 
 /* Read the next record into p->fields; 1 for a row, 0 at the end. */
-static int next_record(struct pipe *p, struct err *e)
+static int read_record(struct pipe *p, struct err *e)
 {
 	struct csv_reader *cr = p->cr;
 	int ret;
@@ -533,6 +533,32 @@ static int next_record(struct pipe *p, struct err *e)
 		return 1;
 	}
 	return ret;
+}
+
+/* A syntax error of the reader names the line; add the column it is in. */
+static int name_column(const struct pipe *p, int ret, struct err *e)
+{
+	const struct csv_reader *cr = p->cr;
+	char head[512], rest[ERR_MSG_MAX];
+	int hl;
+
+	if (ret != -EINVAL || !e || cr->bad_field >= p->it->ncols)
+		return ret;
+	hl = snprintf(head, sizeof(head), "%s:%lu: ", cr->name, cr->next_line);
+	if (hl <= 0 || (size_t)hl >= sizeof(head) ||
+	    strncmp(e->msg, head, (size_t)hl) != 0)
+		return ret;
+	snprintf(rest, sizeof(rest), "%s", e->msg + hl);
+	return err_set(e, ret, "%s%.200s: %s", head,
+		       p->it->header[cr->bad_field], rest);
+}
+
+/* Read the next record into p->fields; 1 for a row, 0 at the end. */
+static int next_record(struct pipe *p, struct err *e)
+{
+	int ret = read_record(p, e);
+
+	return ret < 0 ? name_column(p, ret, e) : ret;
 }
 
 /* Fill batch b with up to BATCH_ROWS typed rows. */

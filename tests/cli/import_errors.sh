@@ -23,7 +23,7 @@ M='MeetingId,StartTime,Subject,IsRecurring,DurationMinutes\r\n'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a,True\r\n" \
 	'case/Meetings.csv:2: 4 fields, but the header has 5 columns'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,\"open,True,30\r\n" \
-	'case/Meetings.csv:2: unterminated quoted field'
+	'case/Meetings.csv:2: Subject: unterminated quoted field'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,caf\xc3,True,30\r\n" \
 	'case/Meetings.csv:2: Subject: invalid UTF-8 at byte 4 of the field'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a,Yes,30\r\n" \
@@ -51,7 +51,7 @@ bad MeetingParticipants.csv 'MeetingId,PersonHistoricalId\r\nM404,H1\r\n' \
 bad Meeting.csv "${M}" 'case/Meeting.csv: not a table file'
 bad Meetings.csv '' 'case/Meetings.csv: empty file'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a\"b,True,30\r\n" \
-	'case/Meetings.csv:2: a quote inside an unquoted field'
+	'case/Meetings.csv:2: Subject: a quote inside an unquoted field'
 bad Meetings.csv "${M}M2,2022-01-11T09:00:00Z,a,True,30\r\n\r\nM3,2022-01-11T09:00:00Z,a,True,30\r\n" \
 	'case/Meetings.csv:3: blank line'
 bad PersonHistorical.csv 'PersonHistoricalId,StartDte,Region\r\nH9,2022-01-01,EMEA\r\n' \
