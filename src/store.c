@@ -22,7 +22,7 @@
 #define STORE_APP_ID	   0x434c4653 /* "CLFS" */
 #define STORE_MAX_TABLES   16
 #define STORE_BUSY_MS	   5000
-#define STORE_CHUNK_ROWS   64	 /* rows a multi-row INSERT takes at most */
+#define STORE_CHUNK_ROWS   256	 /* rows a multi-row INSERT takes at most */
 #define STORE_CHUNK_PARAMS 30000 /* under SQLite's 32,766 parameters */
 
 struct store {
