@@ -121,6 +121,14 @@ int store_scan_next(struct store_scan *sc, const struct value **vals,
 /* NULL-safe. */
 void store_scan_close(struct store_scan *sc);
 
+/* The earliest instant >= from (UTC seconds) that a row of t is placed at
+ * (for a table of spans, where a row's validity starts); a call without
+ * participants has none.  One index seek, so listing the periods that hold
+ * rows costs a seek per period.  Returns 0 and *out, -ENOENT if there is
+ * none, or -errno. */
+int store_next_instant(struct store *s, const struct table *t, int64_t from,
+		       int64_t *out, struct err *e);
+
 /* Summary for `collabfs info`. */
 struct store_table_info {
 	const struct table *table;

@@ -1754,3 +1754,29 @@ void store_scan_close(struct store_scan *sc)
 	free(sc->vals);
 	free(sc);
 }
+
+int store_next_instant(struct store *s, const struct table *t, int64_t from,
+		       int64_t *out, struct err *e)
+{
+	sqlite3_str *q = sqlite3_str_new(s->db);
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	*out = 0;
+	sqlite3_str_appendf(
+		q,
+		"SELECT _t FROM \"%w\" WHERE _t >= ?1 AND _t < %lld "
+		"ORDER BY _t LIMIT 1",
+		t->dir, (long long)T_NONE);
+	ret = prepare_str(s, q, &st, e);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, from);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	return rc == SQLITE_ROW ? 0 : db_fail(s, rc, e, "read the store");
+}

@@ -112,6 +112,24 @@ static void test_spans(struct store *s)
 	free(mar);
 }
 
+static void test_next_instant(struct store *s)
+{
+	const struct table *m = schema_table("Meetings");
+	struct err e = ERR_INIT;
+	int64_t t = 0;
+
+	/* M1 2022-01-15T09:00:00.250Z, M2 2022-02-01T00:30Z, M3 04:30Z */
+	CHECK_INT(store_next_instant(s, m, 0, &t, &e), 0);
+	CHECK_INT(t, 1642237200);
+	CHECK_INT(store_next_instant(s, m, t + 1, &t, &e), 0);
+	CHECK_INT(t, 1643675400);
+	CHECK_INT(store_next_instant(s, m, 1643675400 + 1, &t, &e), 0);
+	CHECK_INT(t, 1643689800);
+	CHECK_INT(store_next_instant(s, m, t + 1, &t, &e), -ENOENT);
+	CHECK_INT(store_next_instant(s, schema_table("Calls"), 0, &t, &e),
+		  -ENOENT);
+}
+
 int main(void)
 {
 	struct import_stats st;
@@ -135,6 +153,7 @@ int main(void)
 		test_round_trip(s);
 		test_windows(s);
 		test_spans(s);
+		test_next_instant(s);
 	}
 	store_close(s);
 	snprintf(in, sizeof(in), "rm -rf '%s'", dir);
