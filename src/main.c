@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	  "create a store filled with a synthetic organization" },
 	{ "import", cmd_import, "load seed-format CSV files as one refresh" },
 	{ "info", cmd_info, "show what a store holds and its refreshes" },
+	{ "keygen", cmd_keygen,
+	  "create a new secret pseudonymization key (mode 0600)" },
 	{ "tables", cmd_tables, "print the table reference (Markdown)" },
 };
 

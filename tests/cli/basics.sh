@@ -4,7 +4,7 @@
 
 check "--version prints the version" \
 	bash -c '"$COLLABFS" --version | grep -qE "^collabfs [0-9]+\.[0-9]+\.[0-9]+$"'
-for cmd in generate import info tables; do
+for cmd in generate import info keygen tables; do
 	check "$cmd --help exits 0 and shows usage" \
 		bash -c "\"\$COLLABFS\" $cmd --help | grep -q '^usage: collabfs $cmd'"
 done
