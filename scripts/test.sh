@@ -37,5 +37,5 @@ if command -v clang >/dev/null && [ $# -eq 0 ]; then
 	echo "== fuzz build (libFuzzer, bounded time)"
 	CC=clang build build/fuzz -DCOLLABFS_FUZZ=ON -DCOLLABFS_SANITIZE=ON \
 		-DCMAKE_BUILD_TYPE=Debug
-	ctest --test-dir build/fuzz --output-on-failure -R '^fuzz\.run$'
+	ctest --test-dir build/fuzz --output-on-failure -R '^fuzz\.run'
 fi
