@@ -91,6 +91,12 @@ size_t schema_nkeys(const struct table *t);
 const struct table *schema_parent(const struct table *t);
 /* Canonical spelling of an enum value (compared without case), or NULL. */
 const char *schema_enum_value(const struct column *c, const char *s, size_t n);
+/* For "did you mean": the first column of t (or table) whose name is within
+ * two edits of name, without case; NULL if none.  Names longer than
+ * SCHEMA_NAME_MAX bytes match nothing. */
+#define SCHEMA_NAME_MAX 128
+const char *schema_near_column(const struct table *t, const char *name);
+const char *schema_near_table(const char *name);
 /* "string", "Boolean", "datetime", ... as the seed writes types. */
 const char *schema_type_name(enum col_type type);
 const char *schema_privacy_name(enum col_privacy p);

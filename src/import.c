@@ -75,49 +75,6 @@ static int missing_columns(const struct import_table *it, struct err *e)
 	return 0;
 }
 
-static int ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static int min3(int a, int b, int c)
-{
-	int m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-/* One row of the edit-distance table: row[] for a prefix of a becomes the
- * row for that prefix plus ca (the i-th character). */
-static void edit_row(int *row, size_t i, char ca, const char *b, size_t nb)
-{
-	int diag = row[0];
-
-	row[0] = (int)i;
-	for (size_t j = 1; j <= nb; j++) {
-		int up = row[j];
-		int same = ascii_lower(ca) == ascii_lower(b[j - 1]);
-
-		row[j] = min3(up + 1, row[j - 1] + 1, diag + !same);
-		diag = up;
-	}
-}
-
-/* Edit distance of a and b without case, up to 3 (more is 3). */
-static int distance(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	int row[129];
-
-	if (na > 128 || nb > 128 || (na > nb ? na - nb : nb - na) > 2)
-		return 3;
-	for (size_t j = 0; j <= nb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= na; i++)
-		edit_row(row, i, a[i - 1], b, nb);
-	return row[nb] < 3 ? row[nb] : 3;
-}
-
 /* A header name that is not a schema column: an HR attribute where the
  * table takes them, unless it looks like a misspelled seed column (which
  * would otherwise become an HR attribute for good); an error elsewhere. */
@@ -126,16 +83,16 @@ static int map_other(struct import_table *it, size_t i, const char **hr,
 {
 	const struct table *t = it->t;
 	const char *name = it->header[i];
+	const char *near =
+		t->hr_attributes ? schema_near_column(t, name) : NULL;
 	char q[200];
 
 	err_quote(q, sizeof(q), name, strlen(name));
-	for (size_t c = 0; t->hr_attributes && c < t->ncols; c++)
-		if (distance(name, t->cols[c].name) <= 2)
-			return err_set(e, -EINVAL,
-				       "%s:1: unknown column %s (did you mean "
-				       "%s? a HR attribute may not look like "
-				       "a column of %s)",
-				       it->source, q, t->cols[c].name, t->name);
+	if (near)
+		return err_set(e, -EINVAL,
+			       "%s:1: unknown column %s (did you mean %s? a HR "
+			       "attribute may not look like a column of %s)",
+			       it->source, q, near, t->name);
 	if (!t->hr_attributes || !name[0])
 		return err_set(e, -EINVAL,
 			       "%s:1: unknown column %s (not a column of %s)",

@@ -131,59 +131,6 @@ static char ascii_lower(char c)
 	return c;
 }
 
-/* One row of the edit-distance table (as import.c's): row[] for a prefix of
- * a becomes the row for one more character ca of a. */
-static void edit_row(int *row, size_t i, char ca, const char *b, size_t nb)
-{
-	int diag = row[0];
-
-	row[0] = (int)i;
-	for (size_t j = 1; j <= nb; j++) {
-		int up = row[j];
-		int best = diag + (ascii_lower(ca) != ascii_lower(b[j - 1]));
-
-		if (up + 1 < best)
-			best = up + 1;
-		if (row[j - 1] + 1 < best)
-			best = row[j - 1] + 1;
-		row[j] = best;
-		diag = up;
-	}
-}
-
-/* Edit distance of a and b without case, up to 3 (more is 3). */
-static int distance(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-	int row[HR_NAME_MAX + 1];
-
-	if (na > HR_NAME_MAX || nb > HR_NAME_MAX ||
-	    (na > nb ? na - nb : nb - na) > 2)
-		return 3;
-	for (size_t j = 0; j <= nb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= na; i++)
-		edit_row(row, i, a[i - 1], b, nb);
-	return row[nb] < 3 ? row[nb] : 3;
-}
-
-/* The first column of t whose name is within 2 edits of name, or NULL. */
-static const char *near_column(const struct table *t, const char *name)
-{
-	for (size_t c = 0; c < t->ncols; c++)
-		if (distance(name, t->cols[c].name) <= 2)
-			return t->cols[c].name;
-	return NULL;
-}
-
-static const char *near_table(const char *name)
-{
-	for (size_t i = 0; i < schema_ntables; i++)
-		if (distance(name, schema_tables[i].name) <= 2)
-			return schema_tables[i].name;
-	return NULL;
-}
-
 static int malformed(const struct setting *s, struct err *e)
 {
 	err_set(e, -EINVAL,
@@ -264,7 +211,7 @@ static int set_column(struct policy *p, const struct setting *s, size_t ti,
 static int check_hr_name(const struct setting *s, const struct table *t,
 			 struct err *e)
 {
-	const char *name = s->column, *near = near_column(t, name);
+	const char *name = s->column, *near = schema_near_column(t, name);
 	size_t n = strlen(name);
 	char q[200];
 
@@ -351,7 +298,7 @@ static int apply(struct policy *p, const struct setting *s, struct err *e)
 	int col, ret;
 
 	if (!t) {
-		near = near_table(s->table);
+		near = schema_near_table(s->table);
 		return err_set(e, -EINVAL, "%s:%lu: %s.%s: no such table%s%s%s",
 			       s->file, s->line, s->table, s->column,
 			       near ? " (did you mean " : "", near ? near : "",
@@ -365,7 +312,7 @@ static int apply(struct policy *p, const struct setting *s, struct err *e)
 		return set_column(p, s, table_index(t), (size_t)col, priv, e);
 	if (t->hr_attributes)
 		return set_hr(p, s, t, priv, e);
-	near = near_column(t, s->column);
+	near = schema_near_column(t, s->column);
 	return err_set(e, -EINVAL, "%s:%lu: %s.%s: no such column in %s%s%s%s",
 		       s->file, s->line, s->table, s->column, t->name,
 		       near ? " (did you mean " : "", near ? near : "",

@@ -301,3 +301,62 @@ const char *schema_privacy_name(enum col_privacy p)
 
 	return names[p];
 }
+
+static char ascii_lower(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c;
+}
+
+/* One row of the edit-distance table: row[] for a prefix of a becomes the
+ * row for that prefix plus ca (the i-th character). */
+static void edit_row(int *row, size_t i, char ca, const char *b, size_t nb)
+{
+	int diag = row[0];
+
+	row[0] = (int)i;
+	for (size_t j = 1; j <= nb; j++) {
+		int up = row[j];
+		int best = diag + (ascii_lower(ca) != ascii_lower(b[j - 1]));
+
+		if (up + 1 < best)
+			best = up + 1;
+		if (row[j - 1] + 1 < best)
+			best = row[j - 1] + 1;
+		row[j] = best;
+		diag = up;
+	}
+}
+
+/* Edit distance of a and b without case, up to 3 (more is 3). */
+static int distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	int row[SCHEMA_NAME_MAX + 1];
+
+	if (na > SCHEMA_NAME_MAX || nb > SCHEMA_NAME_MAX ||
+	    (na > nb ? na - nb : nb - na) > 2)
+		return 3;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= na; i++)
+		edit_row(row, i, a[i - 1], b, nb);
+	return row[nb] < 3 ? row[nb] : 3;
+}
+
+const char *schema_near_column(const struct table *t, const char *name)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (distance(name, t->cols[c].name) <= 2)
+			return t->cols[c].name;
+	return NULL;
+}
+
+const char *schema_near_table(const char *name)
+{
+	for (size_t i = 0; i < schema_ntables; i++)
+		if (distance(name, schema_tables[i].name) <= 2)
+			return schema_tables[i].name;
+	return NULL;
+}
