@@ -97,6 +97,11 @@ const char *schema_enum_value(const struct column *c, const char *s, size_t n);
 #define SCHEMA_NAME_MAX 128
 const char *schema_near_column(const struct table *t, const char *name);
 const char *schema_near_table(const char *name);
+/* Can name be an HR attribute of t?  1 to 128 bytes, no control characters
+ * or '"', not starting with '_', not a column of t nor a column's "_off"
+ * (the store's offset columns), all without case.  UTF-8 validity is the
+ * caller's to check. */
+int schema_hr_name_ok(const struct table *t, const char *name);
 /* "string", "Boolean", "datetime", ... as the seed writes types. */
 const char *schema_type_name(enum col_type type);
 const char *schema_privacy_name(enum col_privacy p);

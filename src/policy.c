@@ -13,7 +13,6 @@
 #include "value.h"
 
 #define LINE_MAX_LEN 1024 /* a setting (comment excluded) longer is refused */
-#define HR_NAME_MAX  128  /* as the store's limit on HR attribute names */
 #define CANON_HEADER "collabfs policy 1\n"
 
 _Static_assert(POLICY_DIGEST_LEN == PSEUDO_ID_LEN, "a SHA-256 digest");
@@ -205,14 +204,13 @@ static int set_column(struct policy *p, const struct setting *s, size_t ti,
 	return 0;
 }
 
-/* Can name (not a seed column of t) be an HR attribute of t?  The store's
- * rules (store.c): it refuses these names, so a policy naming one would
+/* Can name (not a seed column of t) be an HR attribute of t?  The store
+ * refuses other names (schema_hr_name_ok), so a policy naming one would
  * silently never apply. */
 static int check_hr_name(const struct setting *s, const struct table *t,
 			 struct err *e)
 {
 	const char *name = s->column, *near = schema_near_column(t, name);
-	size_t n = strlen(name);
 	char q[200];
 
 	if (near)
@@ -222,14 +220,7 @@ static int check_hr_name(const struct setting *s, const struct table *t,
 			       "column of %s)",
 			       s->file, s->line, s->table, name, t->name, near,
 			       t->name);
-	for (size_t i = 0; i < t->ncols && n; i++) {
-		size_t cn = strlen(t->cols[i].name);
-
-		if (strncasecmp(name, t->cols[i].name, cn) == 0 &&
-		    strcasecmp(name + cn, "_off") == 0)
-			n = 0;
-	}
-	if (n == 0 || n > HR_NAME_MAX || name[0] == '_' || strchr(name, '"') ||
+	if (!schema_hr_name_ok(t, name) ||
 	    value_check_utf8(name, strlen(name), NULL))
 		return err_set(e, -EINVAL,
 			       "%s:%lu: %s cannot be an HR attribute name",

@@ -360,3 +360,23 @@ const char *schema_near_table(const char *name)
 			return schema_tables[i].name;
 	return NULL;
 }
+
+int schema_hr_name_ok(const struct table *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SCHEMA_NAME_MAX || name[0] == '_' ||
+	    strchr(name, '"'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	for (size_t i = 0; i < t->ncols; i++) {
+		size_t cn = strlen(t->cols[i].name);
+
+		if (strncasecmp(name, t->cols[i].name, cn) == 0 &&
+		    (name[cn] == '\0' || strcasecmp(name + cn, "_off") == 0))
+			return 0;
+	}
+	return 1;
+}

@@ -770,22 +770,8 @@ out:
 
 static int valid_hr_name(const struct table *t, const char *name)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 128 || name[0] == '_' || strchr(name, '"') ||
-	    value_check_utf8(name, n, NULL))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return 0;
-	for (size_t i = 0; i < t->ncols; i++) {
-		size_t cn = strlen(t->cols[i].name);
-
-		if (strncasecmp(name, t->cols[i].name, cn) == 0 &&
-		    (name[cn] == '\0' || strcasecmp(name + cn, "_off") == 0))
-			return 0;
-	}
-	return 1;
+	return schema_hr_name_ok(t, name) &&
+	       value_check_utf8(name, strlen(name), NULL) == 0;
 }
 
 /* Run SQL built by sqlite3_str (finishing it). */
