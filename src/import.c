@@ -289,13 +289,16 @@ static int take_field(const struct import_table *it, size_t i,
 static int check_span(const struct import_table *it, const struct value *vals,
 		      struct err *e)
 {
-	int s = schema_column_with(it->t, COL_INSTANT);
-	int x = schema_column_with(it->t, COL_SPAN_END);
+	int s, x;
 	const struct value *a, *b;
 	char q[64];
 	struct buf end = BUF_INIT(64);
 
-	if (it->t->instant != INSTANT_SPAN || s < 0 || x < 0)
+	if (it->t->instant != INSTANT_SPAN) /* (before any lookup: per row) */
+		return 0;
+	s = schema_column_with(it->t, COL_INSTANT);
+	x = schema_column_with(it->t, COL_SPAN_END);
+	if (s < 0 || x < 0)
 		return 0;
 	a = &vals[s];
 	b = &vals[x];

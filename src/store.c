@@ -52,6 +52,7 @@ struct store_loader {
 	struct store_refresh *r;
 	const struct table *t;
 	size_t tidx;	   /* index in schema_tables[] */
+	size_t ptidx;	   /* index of the parent table, if any */
 	size_t nhr;	   /* HR attribute values after the columns */
 	int icol, ecol;	   /* COL_INSTANT and COL_SPAN_END columns, or -1 */
 	sqlite3_stmt *ins; /* INSERT of a row */
@@ -1014,6 +1015,7 @@ int store_loader_open(struct store_refresh *r, const struct table *t,
 	l->t = t;
 	l->tidx = (size_t)(t - schema_tables);
 	l->nhr = nhr;
+	l->ptidx = t->parent ? tidx_of(schema_parent(t)) : 0;
 	l->icol = schema_column_with(t, COL_INSTANT);
 	l->ecol = schema_column_with(t, COL_SPAN_END);
 	buf_init(&l->parent_key, 1 << 20);
@@ -1173,8 +1175,7 @@ static int mark_place(struct store_loader *l, const struct placing *pl)
 	 * part): the parent table's day is touched too. */
 	if (l->t->instant == INSTANT_PARENT)
 		return mark_day(l, l->tidx, pl->has_t, pl->t) ||
-		       mark_day(l, tidx_of(schema_parent(l->t)), pl->has_t,
-				pl->t);
+		       mark_day(l, l->ptidx, pl->has_t, pl->t);
 	if (l->t->instant != INSTANT_SPAN)
 		return mark_day(l, l->tidx, pl->has_t, pl->t);
 	return touch_mark(&l->r->touch[l->tidx],
@@ -1234,7 +1235,7 @@ static int set_call_t(sqlite3_stmt *st, const struct buf *key, int has,
  * participant again, marking the days they leave and enter. */
 static int flush_dirty(struct store_loader *l, struct err *e)
 {
-	size_t pt = tidx_of(schema_parent(l->t));
+	size_t pt = l->ptidx;
 	struct placing now = { 0, 0, 0, 0 }, was = { 0, 0, 0, 0 };
 	int rc, moved, ret;
 
