@@ -15,6 +15,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 
 /* Print "collabfs: <e->msg>" on stderr and return 1. */

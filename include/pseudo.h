@@ -57,6 +57,16 @@ int pseudo_key_id(const struct pseudo_key *key,
  * zeroed). */
 int pseudo_sha256(const void *p, size_t n, unsigned char out[PSEUDO_ID_LEN]);
 
+/* An incremental SHA-256 (content hashes of whole files).  new returns
+ * NULL when out of memory; end writes the digest, frees d and returns 0,
+ * or -EIO (out zeroed).  free drops an unfinished one (NULL-safe). */
+struct pseudo_digest;
+struct pseudo_digest *pseudo_digest_new(void);
+void pseudo_digest_add(struct pseudo_digest *d, const void *p, size_t n);
+int pseudo_digest_end(struct pseudo_digest *d,
+		      unsigned char out[PSEUDO_ID_LEN]);
+void pseudo_digest_free(struct pseudo_digest *d);
+
 /* A pseudonymizer: the key's HMAC state, computed once, and a bounded cache
  * of recent values.  Returns 0 with *out set (free with pseudo_free), or
  * -errno (-ENOMEM, -EIO) with e set and *out NULL.  The key is copied into

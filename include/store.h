@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "schema.h"
 #include "value.h"
@@ -121,6 +122,18 @@ int store_scan_next(struct store_scan *sc, const struct value **vals,
 /* NULL-safe. */
 void store_scan_close(struct store_scan *sc);
 
+/* Positions, so that a scan can resume in the middle (random access to a
+ * rendered file): store_scan_pos() appends to out an opaque position of
+ * the row store_scan_next() returned last; store_scan_open_at() opens a
+ * scan like store_scan_open() that starts at the row with that position
+ * (or the first after it).  A position stays valid for the same version
+ * of the store.  store_scan_open_at() returns -EINVAL for a malformed
+ * position. */
+void store_scan_pos(const struct store_scan *sc, struct buf *out);
+int store_scan_open_at(struct store *s, const struct table *t, int64_t t0,
+		       int64_t t1, const char *pos, size_t poslen,
+		       struct store_scan **out, struct err *e);
+
 /* The earliest instant >= from (UTC seconds) that a row of t is placed at
  * (for a table of spans, where a row's validity starts); a call without
  * participants has none.  One index seek, so listing the periods that hold
@@ -128,6 +141,35 @@ void store_scan_close(struct store_scan *sc);
  * none, or -errno. */
 int store_next_instant(struct store *s, const struct table *t, int64_t from,
 		       int64_t *out, struct err *e);
+
+/* A consistent version of the store, for readers (the mount, the sync).
+ *
+ * A store's version is the number of its last committed refresh (0 for a
+ * store with none): it only grows, and equal versions hold equal data.
+ * store_snapshot_begin() starts a read transaction, so that every read on
+ * s until store_snapshot_end() sees that version, whatever refreshes
+ * commit meanwhile; it reloads the HR attribute list too (a refresh may
+ * have added one).  One snapshot per struct store at a time. */
+int store_snapshot_begin(struct store *s, int64_t *version, struct err *e);
+/* End the snapshot (harmless without one). */
+void store_snapshot_end(struct store *s);
+/* The latest version now (outside a snapshot: the newest commit), and the
+ * UTC second it was committed (0 for version 0). */
+int store_version(struct store *s, int64_t *version, int64_t *committed,
+		  struct err *e);
+
+/* The newest refresh in (after, upto] that touched a day of
+ * [first_day, last_day] in table t (days since 1970-01-01), 0 if none;
+ * *committed gets its commit time (may be NULL). */
+int store_last_touch(struct store *s, const struct table *t, int64_t first_day,
+		     int64_t last_day, int64_t after, int64_t upto,
+		     int64_t *refresh, int64_t *committed, struct err *e);
+
+/* Append the store's identity to out: a random id made when the store was
+ * created (for stores older than it, the times of its first refresh), so
+ * that caches of one store are never taken for another's at the same
+ * path. */
+int store_identity(struct store *s, struct buf *out, struct err *e);
 
 /* Summary for `collabfs info`. */
 struct store_table_info {

@@ -173,7 +173,7 @@ static int parse_args(int argc, char **argv, struct gen_options *o,
 
 	optind = 1;
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
-	while (!ret && (c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+	while (!ret && (c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
 		if (c == 'p')
 			ret = parse_count("--people", optarg, 1000000,
 					  &o->people);

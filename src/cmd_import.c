@@ -38,7 +38,7 @@ int cmd_import(int argc, char **argv)
 		return fputs(import_help, stdout), 0;
 	optind = 1;
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
-	while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		if (c == 'q')
 			quiet = 1;
 		else

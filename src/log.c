@@ -1,10 +1,17 @@
-/* log.c - diagnostics on stderr.  See log.h. */
+/* log.c - diagnostics on stderr, or syslog for a daemon.  See log.h. */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 int log_level = LOG_WARNING;
+static int use_syslog;
+
+void log_use_syslog(void)
+{
+	openlog("collabfs", LOG_PID, LOG_DAEMON);
+	use_syslog = 1;
+}
 
 void log_at(int lvl, const char *fmt, ...)
 {
@@ -12,8 +19,13 @@ void log_at(int lvl, const char *fmt, ...)
 
 	if (lvl > log_level)
 		return;
-	fputs("collabfs: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (use_syslog) {
+		vsyslog(lvl, fmt, ap);
+	} else {
+		fputs("collabfs: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
 }

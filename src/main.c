@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show what a store holds and its refreshes" },
 	{ "keygen", cmd_keygen,
 	  "create a new secret pseudonymization key (mode 0600)" },
+	{ "mount", cmd_mount, "mount the tree of CSV files (read-only FUSE)" },
 	{ "tables", cmd_tables, "print the table reference (Markdown)" },
 };
 

@@ -267,6 +267,53 @@ int pseudo_sha256(const void *p, size_t n, unsigned char out[PSEUDO_ID_LEN])
 	return 0;
 }
 
+struct pseudo_digest {
+	EVP_MD_CTX *ctx;
+	int failed;
+};
+
+struct pseudo_digest *pseudo_digest_new(void)
+{
+	struct pseudo_digest *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx) {
+		free(d);
+		return NULL;
+	}
+	d->failed = EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1;
+	return d;
+}
+
+void pseudo_digest_add(struct pseudo_digest *d, const void *p, size_t n)
+{
+	if (!d->failed && n && EVP_DigestUpdate(d->ctx, p, n) != 1)
+		d->failed = 1;
+}
+
+int pseudo_digest_end(struct pseudo_digest *d,
+		      unsigned char out[PSEUDO_ID_LEN])
+{
+	unsigned int len = 0;
+	int ok = !d->failed && EVP_DigestFinal_ex(d->ctx, out, &len) == 1 &&
+		 len == PSEUDO_ID_LEN;
+
+	if (!ok)
+		memset(out, 0, PSEUDO_ID_LEN);
+	pseudo_digest_free(d);
+	return ok ? 0 : -EIO;
+}
+
+void pseudo_digest_free(struct pseudo_digest *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
 int pseudo_key_id(const struct pseudo_key *key,
 		  unsigned char out[PSEUDO_ID_LEN])
 {

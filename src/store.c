@@ -244,7 +244,9 @@ static int create_schema(struct store *s, struct err *e)
 		   STORE_APP_ID, STORE_SCHEMA_VERSION, base_ddl);
 	buf_printf(&b,
 		   "INSERT INTO meta VALUES ('created_by', "
-		   "'collabfs %s');\n",
+		   "'collabfs %s');\n"
+		   "INSERT INTO meta VALUES ('store_id', "
+		   "lower(hex(randomblob(16))));\n",
 		   COLLABFS_VERSION);
 	for (size_t i = 0; i < schema_ntables; i++)
 		table_ddl(&b, &schema_tables[i]);
@@ -1631,13 +1633,18 @@ struct store_scan {
 	const struct table *t;
 	sqlite3_stmt *st;
 	size_t nv;	    /* values per row */
+	int tcol;	    /* SQL column of _t (after the values) */
 	struct value *vals; /* [nv] */
 };
 
-static int prepare_scan(struct store_scan *sc, struct err *e)
+/* The rows of the scan, from a position if at: the key columns come first
+ * in every table, so (_t, key...) is the table's primary key and a row
+ * value comparison on it is one index seek. */
+static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 {
 	const struct table *t = sc->t;
 	sqlite3_str *q = sqlite3_str_new(sc->s->db);
+	size_t nk = schema_nkeys(t);
 
 	sqlite3_str_appendall(q, "SELECT ");
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -1648,20 +1655,29 @@ static int prepare_scan(struct store_scan *sc, struct err *e)
 	}
 	for (size_t j = 0; j < sc->nv - t->ncols; j++)
 		sqlite3_str_appendf(q, ", \"%w\"", sc->s->hr[j]);
-	sqlite3_str_appendf(q, " FROM \"%w\" WHERE ", t->dir);
+	sqlite3_str_appendf(q, ", _t FROM \"%w\" WHERE ", t->dir);
 	if (t->instant == INSTANT_SPAN)
 		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
 					 "_t_end >= ?1)");
 	else
 		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
+	if (at) {
+		sqlite3_str_appendall(q, " AND (_t");
+		for (size_t k = 0; k < nk; k++)
+			sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
+		sqlite3_str_appendall(q, ") >= (?3");
+		for (size_t k = 0; k < nk; k++)
+			sqlite3_str_appendf(q, ", ?%zu", k + 4);
+		sqlite3_str_appendall(q, ")");
+	}
 	sqlite3_str_appendall(q, " ORDER BY _t");
-	for (size_t k = 0; k < schema_nkeys(t); k++)
+	for (size_t k = 0; k < nk; k++)
 		sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
 	return prepare_str(sc->s, q, &sc->st, e);
 }
 
-int store_scan_open(struct store *s, const struct table *t, int64_t t0,
-		    int64_t t1, struct store_scan **out, struct err *e)
+static int scan_new(struct store *s, const struct table *t, int at,
+		    struct store_scan **out, struct err *e)
 {
 	struct store_scan *sc = calloc(1, sizeof(*sc));
 	int ret;
@@ -1672,19 +1688,98 @@ int store_scan_open(struct store *s, const struct table *t, int64_t t0,
 	sc->s = s;
 	sc->t = t;
 	sc->nv = t->ncols + (t->hr_attributes ? s->nhr : 0);
+	sc->tcol = (int)sc->nv;
+	for (size_t i = 0; i < t->ncols; i++)
+		sc->tcol += t->cols[i].type == COL_DATETIME;
 	sc->vals = calloc(sc->nv, sizeof(*sc->vals));
 	if (!sc->vals) {
 		store_scan_close(sc);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
-	ret = prepare_scan(sc, e);
+	ret = prepare_scan(sc, at, e);
 	if (ret) {
 		store_scan_close(sc);
 		return ret;
 	}
-	sqlite3_bind_int64(sc->st, 1, t0);
-	sqlite3_bind_int64(sc->st, 2, t1);
 	*out = sc;
+	return 0;
+}
+
+int store_scan_open(struct store *s, const struct table *t, int64_t t0,
+		    int64_t t1, struct store_scan **out, struct err *e)
+{
+	int ret = scan_new(s, t, 0, out, e);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64((*out)->st, 1, t0);
+	sqlite3_bind_int64((*out)->st, 2, t1);
+	return 0;
+}
+
+/* A position: the row's _t in decimal, then each key value as
+ * ",LEN:BYTES". */
+void store_scan_pos(const struct store_scan *sc, struct buf *out)
+{
+	size_t nk = schema_nkeys(sc->t);
+
+	buf_printf(out, "%lld",
+		   (long long)sqlite3_column_int64(sc->st, sc->tcol));
+	for (size_t k = 0; k < nk; k++) {
+		const struct value *v = &sc->vals[k];
+		size_t n = v->kind == VAL_TEXT ? v->u.s.n : 0;
+
+		buf_printf(out, ",%zu:", n);
+		if (n)
+			buf_add(out, v->u.s.p, n);
+	}
+}
+
+/* Bind the position pos[0..len) as ?3 (the _t) and ?4... (the keys). */
+static int bind_pos(struct store_scan *sc, const char *pos, size_t len)
+{
+	const char *p = pos, *end = pos + len;
+	size_t nk = schema_nkeys(sc->t);
+	char *stop;
+	long long t;
+
+	errno = 0;
+	t = strtoll(p, &stop, 10);
+	if (stop == p || errno || stop > end)
+		return -EINVAL;
+	sqlite3_bind_int64(sc->st, 3, t);
+	p = stop;
+	for (size_t k = 0; k < nk; k++) {
+		unsigned long long n;
+
+		if (p >= end || *p != ',')
+			return -EINVAL;
+		n = strtoull(p + 1, &stop, 10);
+		if (stop >= end || *stop != ':' || n > (size_t)(end - stop - 1))
+			return -EINVAL;
+		sqlite3_bind_text(sc->st, (int)k + 4, stop + 1, (int)n,
+				  SQLITE_TRANSIENT);
+		p = stop + 1 + n;
+	}
+	return p == end ? 0 : -EINVAL;
+}
+
+int store_scan_open_at(struct store *s, const struct table *t, int64_t t0,
+		       int64_t t1, const char *pos, size_t poslen,
+		       struct store_scan **out, struct err *e)
+{
+	int ret = scan_new(s, t, 1, out, e);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64((*out)->st, 1, t0);
+	sqlite3_bind_int64((*out)->st, 2, t1);
+	if (bind_pos(*out, pos, poslen)) {
+		store_scan_close(*out);
+		*out = NULL;
+		return err_set(e, -EINVAL, "%s: a bad scan position",
+			       s->path);
+	}
 	return 0;
 }
 
@@ -1766,4 +1861,111 @@ int store_next_instant(struct store *s, const struct table *t, int64_t from,
 	if (rc == SQLITE_DONE)
 		return -ENOENT;
 	return rc == SQLITE_ROW ? 0 : db_fail(s, rc, e, "read the store");
+}
+
+/* ---- versions ------------------------------------------------------------ */
+
+int store_snapshot_begin(struct store *s, int64_t *version, struct err *e)
+{
+	int ret = exec(s, "BEGIN", e, "read the store");
+
+	if (!ret)
+		ret = query_int(s, "SELECT max(id) FROM refresh", 0, version,
+				e);
+	if (!ret)
+		ret = load_hr(s, e);
+	if (ret)
+		store_snapshot_end(s);
+	return ret;
+}
+
+void store_snapshot_end(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int store_version(struct store *s, int64_t *version, int64_t *committed,
+		  struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT id, committed FROM refresh ORDER BY id "
+			  "DESC LIMIT 1",
+			  &st, e);
+	int rc;
+
+	*version = 0;
+	if (committed)
+		*committed = 0;
+	if (ret)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int64(st, 0);
+		if (committed)
+			*committed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(s, rc, e, "read the store");
+}
+
+int store_last_touch(struct store *s, const struct table *t, int64_t first_day,
+		     int64_t last_day, int64_t after, int64_t upto,
+		     int64_t *refresh, int64_t *committed, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT r.id, r.committed FROM refresh_touch rt "
+			  "JOIN refresh r ON r.id = rt.refresh "
+			  "WHERE rt.refresh > ?1 AND rt.refresh <= ?2 AND "
+			  "rt.tbl = ?3 AND rt.first_day <= ?5 AND "
+			  "(rt.last_day IS NULL OR rt.last_day >= ?4) "
+			  "ORDER BY r.id DESC LIMIT 1",
+			  &st, e);
+	int rc;
+
+	*refresh = 0;
+	if (committed)
+		*committed = 0;
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_text(st, 3, t->dir, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, first_day);
+	sqlite3_bind_int64(st, 5, last_day);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*refresh = sqlite3_column_int64(st, 0);
+		if (committed)
+			*committed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(s, rc, e, "read the store");
+}
+
+int store_identity(struct store *s, struct buf *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT coalesce((SELECT value FROM meta WHERE key "
+			  "= 'store_id'), (SELECT started || '.' || committed "
+			  "FROM refresh ORDER BY id LIMIT 1), '')",
+			  &st, e);
+	int rc;
+
+	if (ret)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		buf_addstr(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, rc, e, "read the store");
+	return out->err ? err_set(e, out->err, "out of memory") : 0;
 }

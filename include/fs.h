@@ -1,0 +1,33 @@
+/* fs.h - the FUSE filesystem: thin low-level callbacks over tree.h.
+ *
+ * Inode numbers come from the tree (a file's is a function of its path and
+ * bytes, so changed bytes get a new inode and the kernel's page cache can
+ * never serve old bytes under a new size); fs.c keeps the inodes the kernel
+ * knows (with their lookup counts, as the low-level API requires), one
+ * shared reader per open inode, and a notifier thread that polls the store
+ * and sends the kernel its invalidations (never from a request handler:
+ * that deadlocks).  docs/tree.md describes the behaviour.
+ */
+#ifndef COLLABFS_FS_H
+#define COLLABFS_FS_H
+
+#include "err.h"
+#include "tree.h"
+
+struct fs_config {
+	const char *store;	/* absolute path of the store */
+	const char *mountpoint; /* absolute path */
+	const struct tree_options *tree;
+	int argc;	 /* FUSE's own arguments (program name first) */
+	char **argv;
+	int foreground;	 /* -f: do not daemonize */
+	int debug;	 /* -d: FUSE debug output (implies -f) */
+};
+
+/* Mount and serve until unmounted or signalled.  Errors found before the
+ * filesystem is mounted (bad store, policy, key, mountpoint) are returned
+ * with e set, so the command can print them; once it runs as a daemon it
+ * logs to syslog.  Returns 0 after a clean unmount. */
+int fs_run(const struct fs_config *cfg, struct err *e);
+
+#endif

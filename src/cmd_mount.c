@@ -1,0 +1,166 @@
+/* cmd_mount.c - `collabfs mount STORE MOUNTPOINT [-o OPTIONS] [-f] [-d]`. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "fs.h"
+#include "tree.h"
+
+static const char mount_help[] =
+	"usage: collabfs mount STORE MOUNTPOINT [-o OPTIONS] [-f] [-d]\n"
+	"\n"
+	"Mount the store's tree of privacy-masked CSV files, read-only, at\n"
+	"MOUNTPOINT.  Returns once it is mounted; 'fusermount3 -u MOUNTPOINT'\n"
+	"unmounts.  If the daemon dies, the mount goes away by itself.\n"
+	"\n"
+	"Tree options (-o, comma separated, with any standard FUSE option):\n"
+	"  interval=month|day|week   period of the folders (UTC; weeks from\n"
+	"                            Sunday); default month\n"
+	"  from=YYYY-MM-DD, to=YYYY-MM-DD\n"
+	"                            only these days (inclusive)\n"
+	"  scope=all|WORD[+WORD...]  meetings, mail, calls, chat, files\n"
+	"  policy=FILE               field privacy (docs/privacy.md)\n"
+	"  key=FILE                  pseudonymization key ('collabfs keygen');\n"
+	"                            needed when any field is hashed, as the\n"
+	"                            built-in policy does\n"
+	"  cache=DIR                 where file facts are kept (mode 0700);\n"
+	"                            default STORE.cache\n"
+	"\n"
+	"  -f            stay in the foreground\n"
+	"  -d            FUSE debug output (implies -f)\n"
+	"  -h, --help    show this help\n"
+	"\n"
+	"See docs/tree.md.\n";
+
+#define FUSE_BASE_OPTS "ro,auto_unmount,noatime,fsname=collabfs,subtype=collabfs"
+
+struct mount_args {
+	struct tree_options tree;
+	struct buf fuse_opts; /* the -o options that are not ours */
+	int foreground, debug;
+};
+
+/* Split one -o list: tree options into a->tree, the rest for FUSE. */
+static int split_opts(struct mount_args *a, char *list, struct err *e)
+{
+	for (char *save = NULL, *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		int ret;
+
+		if (eq)
+			*eq = '\0';
+		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
+		if (eq)
+			*eq = '=';
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			buf_addch(&a->fuse_opts, ',');
+			buf_addstr(&a->fuse_opts, item);
+		}
+	}
+	return 0;
+}
+
+/* An absolute version of path (which need not exist), malloc'd. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *r = realpath(path, NULL);
+	struct buf b = BUF_INIT(2 * PATH_MAX);
+
+	if (r || path[0] == '/')
+		return r ? r : strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	buf_printf(&b, "%s/%s", cwd, path);
+	return buf_detach(&b, NULL);
+}
+
+static int make_absolute(char **slot)
+{
+	char *abs;
+
+	if (!*slot)
+		return 0;
+	abs = absolute(*slot);
+	if (!abs)
+		return -ENOMEM;
+	free(*slot);
+	*slot = abs;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct mount_args *a,
+		      struct err *e)
+{
+	int c;
+
+	optind = 1;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
+	while ((c = getopt(argc, argv, "o:fdh")) != -1) {
+		if (c == 'o') {
+			int ret = split_opts(a, optarg, e);
+
+			if (ret)
+				return ret;
+		} else if (c == 'f') {
+			a->foreground = 1;
+		} else if (c == 'd') {
+			a->debug = a->foreground = 1;
+		} else {
+			return err_set(e, -EINVAL, "unknown option");
+		}
+	}
+	return 0;
+}
+
+int cmd_mount(int argc, char **argv)
+{
+	struct mount_args a = { .fuse_opts = BUF_INIT(1 << 16) };
+	struct err e = ERR_INIT;
+	char *store = NULL, *mnt = NULL;
+	char prog[] = "collabfs", dash_o[] = "-o", dash_d[] = "-d";
+	char *fargv[5] = { prog, dash_o, NULL, dash_d, NULL };
+	struct fs_config cfg;
+	int ret;
+
+	if (cmd_wants_help(argc, argv))
+		return fputs(mount_help, stdout), 0;
+	tree_options_init(&a.tree);
+	buf_addstr(&a.fuse_opts, FUSE_BASE_OPTS);
+	ret = parse_args(argc, argv, &a, &e);
+	if (ret && strcmp(e.msg, "unknown option") == 0)
+		ret = cmd_usage_error("mount", "unknown option");
+	else if (ret)
+		ret = cmd_fail(&e);
+	else if (argc - optind != 2)
+		ret = cmd_usage_error("mount", "needs STORE and MOUNTPOINT");
+	if (ret)
+		goto out;
+	store = absolute(argv[optind]);
+	mnt = absolute(argv[optind + 1]);
+	if (!store || !mnt || make_absolute(&a.tree.policy) ||
+	    make_absolute(&a.tree.key) || make_absolute(&a.tree.cache) ||
+	    a.fuse_opts.err) {
+		fputs("collabfs: out of memory\n", stderr);
+		ret = 1;
+		goto out;
+	}
+	fargv[2] = a.fuse_opts.data;
+	cfg = (struct fs_config){ store, mnt, &a.tree, a.debug ? 4 : 3,
+				  fargv, a.foreground, a.debug };
+	ret = fs_run(&cfg, &e) ? cmd_fail(&e) : 0;
+out:
+	free(store);
+	free(mnt);
+	buf_release(&a.fuse_opts);
+	tree_options_free(&a.tree);
+	return ret;
+}

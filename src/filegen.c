@@ -1,0 +1,233 @@
+/* filegen.c - rendering one table-period file.  See filegen.h. */
+#include "filegen.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "render.h"
+
+/* One output column: which value of the scanned row, how it is masked. */
+struct out_col {
+	size_t vi;		 /* index in the row's values */
+	const struct column *c;	 /* NULL for an HR attribute */
+	enum col_privacy priv;	 /* PRIV_RAW or PRIV_HASH */
+	const char *name;	 /* header name */
+};
+
+struct filegen {
+	struct store_scan *scan;
+	struct pseudo *ps;
+	struct out_col *cols;
+	size_t ncols;
+	uint64_t off;	    /* bytes rendered, from the start of the file */
+	int header_due;	    /* the header is still to be written */
+	int done;	    /* the scan has ended */
+	uint64_t every;	    /* checkpoint spacing, 0: none */
+	uint64_t next_ckpt; /* offset from which the next checkpoint is due */
+	filegen_checkpoint_fn ckpt;
+	void *ckpt_arg;
+	struct buf scratch; /* a non-text value being hashed; a position */
+};
+
+/* The columns the policy lets out: the table's, then its HR attributes. */
+static int plan(const struct store *s, const struct filegen_spec *spec,
+		struct out_col **out, size_t *n)
+{
+	const struct table *t = spec->table;
+	size_t nhr = t->hr_attributes ? store_hr_count(s) : 0;
+	struct out_col *cols = calloc(t->ncols + nhr + 1, sizeof(*cols));
+	size_t k = 0;
+
+	if (!cols)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->ncols; i++) {
+		enum col_privacy p = policy_column(spec->policy, t, i);
+
+		if (p != PRIV_EXCLUDE)
+			cols[k++] = (struct out_col){ i, &t->cols[i], p,
+						      t->cols[i].name };
+	}
+	for (size_t j = 0; j < nhr; j++) {
+		const char *name = store_hr_name(s, j);
+		enum col_privacy p = policy_hr(spec->policy, name);
+
+		if (p != PRIV_EXCLUDE)
+			cols[k++] = (struct out_col){ t->ncols + j, NULL, p,
+						      name };
+	}
+	*out = cols;
+	*n = k;
+	return 0;
+}
+
+static void header(const struct out_col *cols, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addch(out, ',');
+		csv_put_field(out, cols[i].name, strlen(cols[i].name));
+	}
+	buf_add(out, "\r\n", 2);
+}
+
+void filegen_header(const struct store *s, const struct filegen_spec *spec,
+		    struct buf *out)
+{
+	struct out_col *cols;
+	size_t n;
+
+	if (plan(s, spec, &cols, &n)) {
+		out->err = -ENOMEM;
+		return;
+	}
+	header(cols, n, out);
+	free(cols);
+}
+
+int filegen_open(struct store *s, const struct filegen_spec *spec,
+		 struct pseudo *ps, const char *pos, size_t poslen,
+		 uint64_t off, struct filegen **out, struct err *e)
+{
+	struct filegen *g = calloc(1, sizeof(*g));
+	int ret;
+
+	*out = NULL;
+	if (!g || plan(s, spec, &g->cols, &g->ncols)) {
+		free(g);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	if (!ps && policy_needs_key(spec->policy)) {
+		filegen_free(g);
+		return err_set(e, -EINVAL, "the policy hashes fields: a key "
+					   "is needed");
+	}
+	g->ps = ps;
+	buf_init(&g->scratch, 1 << 20);
+	g->header_due = pos == NULL;
+	g->off = pos ? off : 0;
+	ret = pos ? store_scan_open_at(s, spec->table, spec->t0, spec->t1,
+				       pos, poslen, &g->scan, e)
+		  : store_scan_open(s, spec->table, spec->t0, spec->t1,
+				    &g->scan, e);
+	if (ret) {
+		filegen_free(g);
+		return ret;
+	}
+	*out = g;
+	return 0;
+}
+
+void filegen_checkpoints(struct filegen *g, uint64_t every,
+			 filegen_checkpoint_fn fn, void *arg)
+{
+	g->every = every;
+	g->ckpt = fn;
+	g->ckpt_arg = arg;
+	g->next_ckpt = every ? (g->off / every + 1) * every : 0;
+}
+
+uint64_t filegen_offset(const struct filegen *g)
+{
+	return g->off;
+}
+
+/* Append field v of output column oc, masked. */
+static int put_field(struct filegen *g, const struct out_col *oc,
+		     const struct value *v, struct buf *out)
+{
+	const char *p;
+	size_t n;
+
+	if (oc->priv == PRIV_RAW || v->kind == VAL_NULL) {
+		render_field(out, oc->c, v);
+		return 0;
+	}
+	if (v->kind == VAL_TEXT) {
+		p = v->u.s.p;
+		n = v->u.s.n;
+	} else {
+		buf_reset(&g->scratch);
+		render_field(&g->scratch, oc->c, v);
+		p = g->scratch.data;
+		n = g->scratch.len;
+	}
+	p = pseudo_of(g->ps, p, n);
+	if (!p)
+		return -EIO;
+	buf_add(out, p, PSEUDO_LEN);
+	return 0;
+}
+
+static int put_record(struct filegen *g, const struct value *vals,
+		      struct buf *out)
+{
+	for (size_t i = 0; i < g->ncols; i++) {
+		if (i)
+			buf_addch(out, ',');
+		if (put_field(g, &g->cols[i], &vals[g->cols[i].vi], out))
+			return -EIO;
+	}
+	buf_add(out, "\r\n", 2);
+	return 0;
+}
+
+/* A checkpoint is due before the record that starts at g->off. */
+static int checkpoint(struct filegen *g, struct err *e)
+{
+	int ret;
+
+	buf_reset(&g->scratch);
+	store_scan_pos(g->scan, &g->scratch);
+	if (g->scratch.err)
+		return err_set(e, g->scratch.err, "out of memory");
+	ret = g->ckpt(g->ckpt_arg, g->off, g->scratch.data, g->scratch.len);
+	if (ret)
+		return err_set(e, ret, "cannot record a checkpoint");
+	g->next_ckpt = (g->off / g->every + 1) * g->every;
+	return 0;
+}
+
+int filegen_fill(struct filegen *g, struct buf *out, size_t want,
+		 struct err *e)
+{
+	size_t start = out->len;
+
+	if (g->header_due) {
+		header(g->cols, g->ncols, out);
+		g->header_due = 0;
+		g->off += out->len - start;
+	}
+	while (!g->done && out->len - start < want) {
+		const struct value *vals;
+		size_t before = out->len;
+		int ret = store_scan_next(g->scan, &vals, e);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			g->done = 1;
+			break;
+		}
+		if (g->every && g->off >= g->next_ckpt &&
+		    (ret = checkpoint(g, e)))
+			return ret;
+		if (put_record(g, vals, out))
+			return err_set(e, -EIO, "cannot compute a pseudonym");
+		g->off += out->len - before;
+	}
+	if (out->err)
+		return err_set(e, out->err, "out of memory rendering a file");
+	return !g->done;
+}
+
+void filegen_free(struct filegen *g)
+{
+	if (!g)
+		return;
+	store_scan_close(g->scan);
+	free(g->cols);
+	buf_release(&g->scratch);
+	free(g);
+}

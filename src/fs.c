@@ -1,0 +1,813 @@
+/* fs.c - the FUSE low-level callbacks.  See fs.h. */
+#define FUSE_USE_VERSION 314
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define FS_BUCKETS	 4096
+#define TTL_SHORT	 1.0	/* seconds: the current period, directories */
+#define TTL_SETTLED	 3600.0 /* a period long over */
+#define POLL_NS		 500000000L
+#define FS_MAX_THREADS	 16
+#define FS_BLKSIZE	 (128 * 1024)
+
+struct fs_inode {
+	uint64_t ino;
+	struct tree_node node;
+	struct tree_file *file; /* files only: the facts this inode stands for */
+	uint64_t nlookup;
+	int opens;
+	struct tree_reader *reader; /* shared by the inode's open handles */
+	pthread_mutex_t open_lock;
+	struct fs_inode *next;
+};
+
+/* An invalidation for the notifier thread. */
+struct fs_inval {
+	uint64_t parent;
+	char name[TREE_PATH_MAX];
+};
+
+struct fs {
+	struct tree *t;
+	enum period_interval iv;
+	struct fuse_session *se;
+	pthread_mutex_t lock; /* the inode table */
+	struct fs_inode *buckets[FS_BUCKETS];
+	pthread_mutex_t qlock; /* the invalidation queue */
+	struct fs_inval *queue;
+	size_t nqueue;
+	pthread_t notifier;
+	int stop;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+};
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* ---- inode table ---------------------------------------------------------- */
+
+static struct fs_inode **slot_of(struct fs *fs, uint64_t ino)
+{
+	struct fs_inode **p = &fs->buckets[ino % FS_BUCKETS];
+
+	while (*p && (*p)->ino != ino)
+		p = &(*p)->next;
+	return p;
+}
+
+static struct fs_inode *inode_get(struct fs *fs, uint64_t ino)
+{
+	struct fs_inode *in;
+
+	pthread_mutex_lock(&fs->lock);
+	in = *slot_of(fs, ino);
+	pthread_mutex_unlock(&fs->lock);
+	return in;
+}
+
+static void inode_free(struct fs_inode *in)
+{
+	tree_reader_close(in->reader);
+	tree_file_put(in->file);
+	pthread_mutex_destroy(&in->open_lock);
+	free(in);
+}
+
+/* Count a lookup of (ino, node, file); file's reference passes to the
+ * table.  Returns 0 or -ENOMEM. */
+static int inode_remember(struct fs *fs, uint64_t ino,
+			  const struct tree_node *node, struct tree_file *file)
+{
+	struct fs_inode **p, *in;
+
+	pthread_mutex_lock(&fs->lock);
+	p = slot_of(fs, ino);
+	if (*p) {
+		(*p)->nlookup++;
+		pthread_mutex_unlock(&fs->lock);
+		tree_file_put(file);
+		return 0;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in) {
+		pthread_mutex_unlock(&fs->lock);
+		tree_file_put(file);
+		return -ENOMEM;
+	}
+	in->ino = ino;
+	in->node = *node;
+	in->file = file;
+	in->nlookup = 1;
+	pthread_mutex_init(&in->open_lock, NULL);
+	*p = in;
+	pthread_mutex_unlock(&fs->lock);
+	return 0;
+}
+
+/* Drop n lookups and, once neither the kernel nor a handle uses it, the
+ * inode. */
+static void inode_forget(struct fs *fs, uint64_t ino, uint64_t n)
+{
+	struct fs_inode **p, *in = NULL;
+
+	if (ino == FUSE_ROOT_ID)
+		return;
+	pthread_mutex_lock(&fs->lock);
+	p = slot_of(fs, ino);
+	if (*p) {
+		(*p)->nlookup = (*p)->nlookup > n ? (*p)->nlookup - n : 0;
+		if ((*p)->nlookup == 0 && (*p)->opens == 0) {
+			in = *p;
+			*p = in->next;
+		}
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (in)
+		inode_free(in);
+}
+
+/* ---- attributes ----------------------------------------------------------- */
+
+static void fill_stat(const struct tree_stat *ts, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ts->ino;
+	st->st_mode = ts->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_nlink = ts->is_dir ? 2 : 1;
+	st->st_size = (off_t)ts->size;
+	st->st_blocks = (blkcnt_t)((ts->size + 511) / 512);
+	st->st_blksize = FS_BLKSIZE;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_mtim.tv_sec = ts->mtime;
+	st->st_atim = st->st_mtim;
+	st->st_ctim = st->st_mtim;
+}
+
+static double ttl_of(const struct tree_stat *ts)
+{
+	return ts->settled ? TTL_SETTLED : TTL_SHORT;
+}
+
+/* Stat node, taking its file's facts (held) for a file. */
+static int stat_node(struct fs *fs, const struct tree_node *n,
+		     struct tree_stat *ts, struct tree_file **file)
+{
+	struct err e = ERR_INIT;
+	int ret;
+
+	*file = NULL;
+	if (tree_node_is_dir(n)) {
+		tree_dir_stat(fs->t, n, ts);
+		return 0;
+	}
+	ret = tree_file_get(fs->t, n, file, &e);
+	if (ret == -ENOENT)
+		return ret;
+	if (ret) {
+		log_at(LOG_ERR, "%s", e.msg);
+		return -EIO;
+	}
+	tree_file_stat(*file, ts);
+	return 0;
+}
+
+/* The existing child name of parent: its node, stat and facts. */
+static int child_of(struct fs *fs, fuse_ino_t parent, const char *name,
+		    struct tree_node *n, struct tree_stat *ts,
+		    struct tree_file **file)
+{
+	struct fs_inode *p = inode_get(fs, parent);
+
+	*file = NULL;
+	if (!p)
+		return -ENOENT;
+	if (tree_child(fs->iv, &p->node, name, strlen(name), n))
+		return -ENOENT;
+	if (!tree_exists(fs->t, n))
+		return -ENOENT;
+	return stat_node(fs, n, ts, file);
+}
+
+static void entry_of(const struct tree_stat *ts, struct fuse_entry_param *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->ino = ts->ino;
+	fill_stat(ts, &ep->attr);
+	ep->attr_timeout = ttl_of(ts);
+	ep->entry_timeout = ttl_of(ts);
+}
+
+/* ---- callbacks ------------------------------------------------------------ */
+
+static void fs_init(void *data, struct fuse_conn_info *conn)
+{
+	(void)data;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fs_of(req);
+	struct fuse_entry_param ep;
+	struct tree_node n;
+	struct tree_stat ts;
+	struct tree_file *file;
+	int ret = child_of(fs, parent, name, &n, &ts, &file);
+
+	if (!ret)
+		ret = inode_remember(fs, ts.ino, &n, file);
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	entry_of(&ts, &ep);
+	if (fuse_reply_entry(req, &ep))
+		inode_forget(fs, ts.ino, 1);
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	inode_forget(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		inode_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_inode *in = inode_get(fs, ino);
+	struct tree_stat ts;
+	struct stat st;
+
+	(void)fi;
+	if (!in) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (in->file)
+		tree_file_stat(in->file, &ts);
+	else
+		tree_dir_stat(fs->t, &in->node, &ts);
+	fill_stat(&ts, &st);
+	fuse_reply_attr(req, &st, ttl_of(&ts));
+}
+
+/* A directory listing, taken at opendir so that offsets stay valid. */
+struct fs_dir {
+	struct tree_node *nodes;
+	char (*names)[TREE_PATH_MAX];
+	size_t n;
+};
+
+static int dir_add(void *arg, const struct tree_node *child, const char *name)
+{
+	struct fs_dir *d = arg;
+	struct tree_node *nn = realloc(d->nodes, (d->n + 1) * sizeof(*nn));
+	char(*na)[TREE_PATH_MAX];
+
+	if (!nn)
+		return -ENOMEM;
+	d->nodes = nn;
+	na = realloc(d->names, (d->n + 1) * sizeof(*na));
+	if (!na)
+		return -ENOMEM;
+	d->names = na;
+	nn[d->n] = *child;
+	snprintf(na[d->n], sizeof(*na), "%s", name);
+	d->n++;
+	return 0;
+}
+
+static void dir_free(struct fs_dir *d)
+{
+	if (!d)
+		return;
+	free(d->nodes);
+	free(d->names);
+	free(d);
+}
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_inode *in = inode_get(fs, ino);
+	struct fs_dir *d;
+	int ret;
+
+	if (!in) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = tree_list(fs->t, &in->node, dir_add, d);
+	if (ret) {
+		dir_free(d);
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	if (fuse_reply_open(req, fi))
+		dir_free(d);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	(void)ino;
+	dir_free((struct fs_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* Add entry i (offsets: 1, 2 for "." and "..", then 3 + i) to the reply
+ * buffer; returns the bytes it took, 0 if it did not fit. */
+static size_t add_plain(fuse_req_t req, char *p, size_t rem, const char *name,
+			uint64_t ino, int dir, off_t next)
+{
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_ino = ino;
+	st.st_mode = dir ? S_IFDIR : S_IFREG;
+	return fuse_add_direntry(req, p, rem, name, &st, next);
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, int plus)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (off_t i = off; i < (off_t)d->n + 2; i++) {
+		size_t n;
+
+		if (i < 2) {
+			const char *name = i == 0 ? "." : "..";
+			struct fuse_entry_param ep;
+
+			memset(&ep, 0, sizeof(ep));
+			ep.attr.st_mode = S_IFDIR | 0555;
+			ep.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
+			n = plus ? fuse_add_direntry_plus(req, buf + used,
+							  size - used, name,
+							  &ep, i + 1)
+				 : add_plain(req, buf + used, size - used,
+					     name, ep.attr.st_ino, 1, i + 1);
+		} else {
+			const struct tree_node *cn = &d->nodes[i - 2];
+			struct tree_stat ts;
+			struct tree_file *file;
+			struct fuse_entry_param ep;
+
+			if (stat_node(fs, cn, &ts, &file))
+				continue; /* gone since opendir */
+			entry_of(&ts, &ep);
+			if (plus) {
+				n = fuse_add_direntry_plus(req, buf + used,
+							   size - used,
+							   d->names[i - 2], &ep,
+							   i + 1);
+				if (n <= size - used &&
+				    inode_remember(fs, ts.ino, cn, file))
+					n = size; /* out of memory: stop */
+				else if (n > size - used)
+					tree_file_put(file);
+			} else {
+				n = add_plain(req, buf + used, size - used,
+					      d->names[i - 2], ts.ino,
+					      tree_node_is_dir(cn), i + 1);
+				tree_file_put(file);
+			}
+		}
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, 0);
+}
+
+static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, 1);
+}
+
+static void queue_change(void *arg, const struct tree_node *parent,
+			 const struct tree_node *node);
+
+/* The store changed a file since it was looked up: bring the tree up to
+ * date now (the kernel looks the name up again after ESTALE). */
+static void refresh_now(struct fs *fs)
+{
+	struct err e = ERR_INIT;
+	int changed;
+
+	if (tree_update(fs->t, queue_change, fs, &changed, &e))
+		log_at(LOG_ERR, "%s", e.msg);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_inode *in = inode_get(fs, ino);
+	struct err e = ERR_INIT;
+	int ret = 0;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
+	    (fi->flags & (O_TRUNC | O_CREAT))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (!in || !in->file) {
+		fuse_reply_err(req, in ? EISDIR : ENOENT);
+		return;
+	}
+	pthread_mutex_lock(&in->open_lock);
+	if (!in->reader)
+		ret = tree_reader_open(fs->t, in->file, &in->reader, &e);
+	if (!ret) {
+		pthread_mutex_lock(&fs->lock);
+		in->opens++;
+		pthread_mutex_unlock(&fs->lock);
+	}
+	pthread_mutex_unlock(&in->open_lock);
+	if (ret == -ESTALE) {
+		refresh_now(fs);
+	} else if (ret) {
+		log_at(LOG_ERR, "%s", e.msg);
+		ret = -EIO;
+	}
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	fi->keep_cache = 1; /* the inode stands for these bytes only */
+	fi->noflush = 1;
+	if (fuse_reply_open(req, fi)) {
+		pthread_mutex_lock(&fs->lock);
+		in->opens--;
+		pthread_mutex_unlock(&fs->lock);
+	}
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_inode *in = inode_get(fs, ino);
+	struct err e = ERR_INIT;
+	size_t got = 0;
+	char *buf;
+	int ret;
+
+	(void)fi;
+	if (!in || !in->reader) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
+	buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = tree_reader_read(in->reader, buf, size, (uint64_t)off, &got, &e);
+	if (ret) {
+		log_at(LOG_ERR, "%s", e.msg);
+		fuse_reply_err(req, EIO);
+	} else {
+		fuse_reply_buf(req, buf, got);
+	}
+	free(buf);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_of(req);
+	struct fs_inode *in = inode_get(fs, ino);
+	struct tree_reader *done = NULL;
+
+	(void)fi;
+	if (in) {
+		pthread_mutex_lock(&in->open_lock);
+		pthread_mutex_lock(&fs->lock);
+		if (--in->opens == 0) {
+			done = in->reader;
+			in->reader = NULL;
+		}
+		pthread_mutex_unlock(&fs->lock);
+		pthread_mutex_unlock(&in->open_lock);
+		tree_reader_close(done);
+		inode_forget(fs, ino, 0);
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = FS_BLKSIZE;
+	sv.f_frsize = 512;
+	sv.f_namemax = 255;
+	sv.f_flag = ST_RDONLY;
+	fuse_reply_statfs(req, &sv);
+}
+
+static void fs_erofs(fuse_req_t req)
+{
+	fuse_reply_err(req, EROFS);
+}
+
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	(void)ino, (void)attr, (void)to_set, (void)fi;
+	fs_erofs(req);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
+	fs_erofs(req);
+}
+
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	(void)parent, (void)name, (void)mode;
+	fs_erofs(req);
+}
+
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent, (void)name;
+	fs_erofs(req);
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	(void)parent, (void)name, (void)newparent, (void)newname, (void)flags;
+	fs_erofs(req);
+}
+
+static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent, (void)name, (void)mode, (void)fi;
+	fs_erofs(req);
+}
+
+static const struct fuse_lowlevel_ops fs_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.mknod = fs_mknod,
+	.mkdir = fs_mkdir,
+	.unlink = fs_unlink,
+	.rmdir = fs_unlink,
+	.rename = fs_rename,
+	.open = fs_open,
+	.read = fs_read,
+	.release = fs_release,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
+	.releasedir = fs_releasedir,
+	.statfs = fs_statfs,
+	.create = fs_create,
+};
+
+/* ---- the notifier thread -------------------------------------------------- */
+
+static void queue_change(void *arg, const struct tree_node *parent,
+			 const struct tree_node *node)
+{
+	struct fs *fs = arg;
+	struct tree_stat ts;
+	struct fs_inval *nq;
+
+	tree_dir_stat(fs->t, parent, &ts);
+	pthread_mutex_lock(&fs->qlock);
+	nq = realloc(fs->queue, (fs->nqueue + 1) * sizeof(*nq));
+	if (nq) {
+		fs->queue = nq;
+		nq[fs->nqueue].parent = ts.ino;
+		tree_node_name(fs->iv, node, nq[fs->nqueue].name,
+			       sizeof(nq[0].name));
+		fs->nqueue++;
+	}
+	pthread_mutex_unlock(&fs->qlock);
+}
+
+/* Send the queued invalidations (from this thread only). */
+static void flush_queue(struct fs *fs)
+{
+	struct fs_inval *q;
+	size_t n;
+
+	pthread_mutex_lock(&fs->qlock);
+	q = fs->queue;
+	n = fs->nqueue;
+	fs->queue = NULL;
+	fs->nqueue = 0;
+	pthread_mutex_unlock(&fs->qlock);
+	for (size_t i = 0; i < n; i++) {
+		int ret = fuse_lowlevel_notify_inval_entry(
+			fs->se, q[i].parent, q[i].name, strlen(q[i].name));
+
+		if (ret && ret != -ENOENT && ret != -EBADF && ret != -ENODEV)
+			log_at(LOG_WARNING, "invalidating %s: %s", q[i].name,
+			       strerror(-ret));
+	}
+	free(q);
+}
+
+static void *notifier(void *arg)
+{
+	struct fs *fs = arg;
+
+	pthread_mutex_lock(&fs->stop_lock);
+	while (!fs->stop) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += POLL_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&fs->stop_cond, &fs->stop_lock, &until);
+		if (fs->stop)
+			break;
+		pthread_mutex_unlock(&fs->stop_lock);
+		refresh_now(fs);
+		flush_queue(fs);
+		pthread_mutex_lock(&fs->stop_lock);
+	}
+	pthread_mutex_unlock(&fs->stop_lock);
+	return NULL;
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+static void fs_free(struct fs *fs)
+{
+	for (size_t i = 0; i < FS_BUCKETS; i++) {
+		while (fs->buckets[i]) {
+			struct fs_inode *in = fs->buckets[i];
+
+			fs->buckets[i] = in->next;
+			inode_free(in);
+		}
+	}
+	free(fs->queue);
+	tree_close(fs->t);
+	pthread_mutex_destroy(&fs->lock);
+	pthread_mutex_destroy(&fs->qlock);
+	pthread_mutex_destroy(&fs->stop_lock);
+	pthread_cond_destroy(&fs->stop_cond);
+	free(fs);
+}
+
+static struct fs *fs_new(void)
+{
+	struct fs *fs = calloc(1, sizeof(*fs));
+	struct tree_node root = { TREE_ROOT, NULL, { 0, 0 } };
+
+	if (!fs)
+		return NULL;
+	pthread_mutex_init(&fs->lock, NULL);
+	pthread_mutex_init(&fs->qlock, NULL);
+	pthread_mutex_init(&fs->stop_lock, NULL);
+	pthread_cond_init(&fs->stop_cond, NULL);
+	if (inode_remember(fs, FUSE_ROOT_ID, &root, NULL)) {
+		fs_free(fs);
+		return NULL;
+	}
+	return fs;
+}
+
+static int serve(struct fs *fs)
+{
+	struct fuse_loop_config *lc = fuse_loop_cfg_create();
+	int ret;
+
+	if (!lc)
+		return -ENOMEM;
+	fuse_loop_cfg_set_max_threads(lc, FS_MAX_THREADS);
+	fuse_loop_cfg_set_clone_fd(lc, 0);
+	if (pthread_create(&fs->notifier, NULL, notifier, fs)) {
+		fuse_loop_cfg_destroy(lc);
+		return -EAGAIN;
+	}
+	ret = fuse_session_loop_mt(fs->se, lc);
+	pthread_mutex_lock(&fs->stop_lock);
+	fs->stop = 1;
+	pthread_cond_signal(&fs->stop_cond);
+	pthread_mutex_unlock(&fs->stop_lock);
+	pthread_join(fs->notifier, NULL);
+	fuse_loop_cfg_destroy(lc);
+	return ret;
+}
+
+int fs_run(const struct fs_config *cfg, struct err *e)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(cfg->argc, cfg->argv);
+	struct fs *fs = fs_new();
+	struct tree *check = NULL;
+	int ret;
+
+	if (!fs)
+		return err_set(e, -ENOMEM, "out of memory");
+	fs->iv = cfg->tree->interval;
+	/* Everything that can be wrong with the store, policy or key is
+	 * found here, before mounting, where the user sees the message. */
+	ret = tree_open(cfg->store, cfg->tree, &check, e);
+	tree_close(check);
+	if (ret) {
+		fs_free(fs);
+		return ret;
+	}
+	fs->se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), fs);
+	if (!fs->se) {
+		fs_free(fs);
+		return err_set(e, -EINVAL, "cannot start FUSE (see above)");
+	}
+	if (fuse_set_signal_handlers(fs->se) ||
+	    fuse_session_mount(fs->se, cfg->mountpoint)) {
+		fuse_session_destroy(fs->se);
+		fs_free(fs);
+		return err_set(e, -EIO, "%s: cannot mount (see above)",
+			       cfg->mountpoint);
+	}
+	if (!cfg->foreground) {
+		log_use_syslog();
+		fuse_daemonize(0);
+	}
+	/* the daemon's own connections, opened after the fork */
+	ret = tree_open(cfg->store, cfg->tree, &fs->t, e);
+	if (!ret)
+		ret = serve(fs) ? -EIO : 0;
+	if (ret && !e->code)
+		err_set(e, ret, "%s: serving failed", cfg->mountpoint);
+	if (ret)
+		log_at(LOG_ERR, "%s", e->msg);
+	fuse_session_unmount(fs->se);
+	fuse_remove_signal_handlers(fs->se);
+	fuse_session_destroy(fs->se);
+	fs_free(fs);
+	fuse_opt_free_args(&args);
+	return ret;
+}

@@ -1,0 +1,1388 @@
+/* tree.c - the live tree over one store: versions, facts, readers.  See
+ * tree.h; docs/tree.md explains the design. */
+#include "tree.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "filegen.h"
+#include "log.h"
+#include "manifest.h"
+#include "policy.h"
+#include "pseudo.h"
+#include "store.h"
+#include "value.h"
+
+#define DAY_SECS      86400
+#define CKPT_EVERY    ((uint64_t)1 << 20) /* a checkpoint per MiB */
+#define RENDER_CHUNK  ((size_t)256 << 10) /* bytes rendered per step */
+#define WINDOW_MAX    ((size_t)8 << 20)	  /* a reader's rendered bytes */
+#define WINDOW_BACK   ((uint64_t)2 << 20) /* kept behind the last read */
+#define SKIP_MAX      ((uint64_t)4 << 20) /* render forward, not seek */
+#define POOL_IDLE_MAX 8
+#define MAX_TABLES    16
+
+/* A store connection with its pseudonymizer: one thread at a time. */
+struct conn {
+	struct store *s;
+	struct pseudo *ps;
+	struct conn *next;
+};
+
+struct ckpt {
+	uint64_t off;
+	size_t pos, len; /* the store position, in the checkpoint blob */
+};
+
+enum file_state { FILE_UNKNOWN, FILE_BUSY, FILE_KNOWN };
+
+struct tree_file {
+	struct tree *t;
+	int refs; /* under t->lock */
+	struct tree_node node;
+	char path[TREE_PATH_MAX];
+	int64_t t0, t1; /* the rows' span: the period inside the range */
+	enum file_state state;
+	int64_t version; /* store version the facts hold at */
+	uint64_t size;
+	unsigned char sha[PSEUDO_ID_LEN];
+	int64_t mtime;
+	uint64_t ino;
+	struct buf ckpt_blob; /* [u64 off][u32 len][position] ... */
+	struct ckpt *ckpts;
+	size_t nckpts;
+	char *bytes; /* README.txt: the whole text */
+};
+
+struct view_table {
+	const struct table *table;
+	struct period *periods; /* in time order */
+	struct tree_file **files;
+	size_t n;
+};
+
+/* The tree's shape at one store version. */
+struct view {
+	int refs;
+	int64_t version, committed;
+	struct view_table tables[MAX_TABLES]; /* in schema order */
+	size_t ntables;
+};
+
+struct tree {
+	pthread_mutex_t lock; /* view, pool, file states and refs */
+	pthread_cond_t facts; /* a file's facts became known */
+	pthread_mutex_t updating;
+	char *store_path;
+	enum period_interval interval;
+	struct period_range range;
+	unsigned scope;
+	struct policy *policy;
+	struct pseudo_key key;
+	int has_key;
+	struct manifest *man;
+	unsigned char digest[MANIFEST_KEY_LEN]; /* of what bytes depend on */
+	struct conn *idle;
+	size_t nidle;
+	struct view *view;
+	struct tree_file *readme;
+};
+
+struct tree_reader {
+	pthread_mutex_t lock;
+	struct tree *t;
+	struct tree_file *f;
+	struct conn *c;	   /* in a snapshot for the reader's life */
+	struct filegen *g; /* renders from win_off + win.len on */
+	struct buf win;	   /* bytes [win_off, win_off + win.len) */
+	uint64_t win_off;
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static uint64_t ino_of(const char *path, const unsigned char *sha)
+{
+	unsigned char md[PSEUDO_ID_LEN];
+	struct buf b = BUF_INIT(TREE_PATH_MAX + PSEUDO_ID_LEN + 1);
+	uint64_t ino = 0;
+
+	buf_addstr(&b, path);
+	if (sha) {
+		buf_addch(&b, '\0');
+		buf_add(&b, sha, PSEUDO_ID_LEN);
+	}
+	pseudo_sha256(b.data, b.len, md);
+	buf_release(&b);
+	for (int i = 0; i < 8; i++)
+		ino = ino << 8 | md[i];
+	ino >>= 1; /* some tools take inode numbers as signed */
+	return ino < 2 ? ino + 2 : ino;
+}
+
+static int64_t range_start(const struct tree *t)
+{
+	return t->range.has_from ? t->range.from_day * DAY_SECS
+				 : DATETIME_MIN_MS / 1000;
+}
+
+static int64_t range_end(const struct tree *t)
+{
+	return t->range.has_to ? (t->range.to_day + 1) * DAY_SECS
+			       : DATETIME_MAX_MS / 1000 + 1;
+}
+
+static int64_t day_of(int64_t secs)
+{
+	return secs >= 0 ? secs / DAY_SECS : -((-secs + DAY_SECS - 1) / DAY_SECS);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	pseudo_free(c->ps);
+	store_close(c->s);
+	free(c);
+}
+
+static int conn_get(struct tree *t, struct conn **out, struct err *e)
+{
+	struct conn *c;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	c = t->idle;
+	if (c) {
+		t->idle = c->next;
+		t->nidle--;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (c) {
+		*out = c;
+		return 0;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return err_set(e, -ENOMEM, "out of memory");
+	ret = store_open(t->store_path, STORE_READONLY, &c->s, NULL, e);
+	if (!ret && t->has_key)
+		ret = pseudo_new(&t->key, &c->ps, e);
+	if (ret) {
+		conn_free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+static void conn_put(struct tree *t, struct conn *c)
+{
+	if (!c)
+		return;
+	store_snapshot_end(c->s);
+	pthread_mutex_lock(&t->lock);
+	if (t->nidle < POOL_IDLE_MAX) {
+		c->next = t->idle;
+		t->idle = c;
+		t->nidle++;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	conn_free(c);
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static struct tree_file *file_new(struct tree *t, const struct tree_node *n)
+{
+	struct tree_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->t = t;
+	f->refs = 1;
+	f->node = *n;
+	tree_node_path(t->interval, n, f->path, sizeof(f->path));
+	buf_init(&f->ckpt_blob, (size_t)1 << 26);
+	if (n->kind == TREE_FILE) {
+		f->t0 = n->period.start > range_start(t) ? n->period.start
+							 : range_start(t);
+		f->t1 = n->period.end < range_end(t) ? n->period.end
+						     : range_end(t);
+	}
+	return f;
+}
+
+static void file_free(struct tree_file *f)
+{
+	buf_release(&f->ckpt_blob);
+	free(f->ckpts);
+	free(f->bytes);
+	free(f);
+}
+
+void tree_file_hold(struct tree_file *f)
+{
+	pthread_mutex_lock(&f->t->lock);
+	f->refs++;
+	pthread_mutex_unlock(&f->t->lock);
+}
+
+/* Drop a reference with t->lock held; frees at zero. */
+static void file_unref_locked(struct tree_file *f)
+{
+	if (--f->refs == 0)
+		file_free(f);
+}
+
+void tree_file_put(struct tree_file *f)
+{
+	struct tree *t;
+
+	if (!f)
+		return;
+	t = f->t;
+	pthread_mutex_lock(&t->lock);
+	file_unref_locked(f);
+	pthread_mutex_unlock(&t->lock);
+}
+
+const struct tree_node *tree_file_node(const struct tree_file *f)
+{
+	return &f->node;
+}
+
+const unsigned char *tree_file_sha256(const struct tree_file *f)
+{
+	return f->sha;
+}
+
+void tree_file_stat(const struct tree_file *f, struct tree_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ino = f->ino;
+	st->size = f->size;
+	st->mtime = f->mtime;
+	st->settled = f->node.kind == TREE_FILE &&
+		      f->node.period.end + DAY_SECS <= (int64_t)time(NULL);
+}
+
+/* Parse the checkpoint blob into f->ckpts. */
+static int parse_ckpts(struct tree_file *f)
+{
+	const unsigned char *p = (const unsigned char *)f->ckpt_blob.data;
+	size_t len = f->ckpt_blob.len, at = 0, n = 0;
+	struct ckpt *c = NULL;
+
+	free(f->ckpts);
+	f->ckpts = NULL;
+	f->nckpts = 0;
+	while (at + 12 <= len) {
+		struct ckpt k = { 0, 0, 0 };
+		uint32_t plen = 0;
+		struct ckpt *nc;
+
+		for (int i = 0; i < 8; i++)
+			k.off |= (uint64_t)p[at + (size_t)i] << (8 * i);
+		for (int i = 0; i < 4; i++)
+			plen |= (uint32_t)p[at + 8 + (size_t)i] << (8 * i);
+		k.pos = at + 12;
+		k.len = plen;
+		if (k.pos + plen > len)
+			break;
+		nc = realloc(c, (n + 1) * sizeof(*c));
+		if (!nc) {
+			free(c);
+			return -ENOMEM;
+		}
+		c = nc;
+		c[n++] = k;
+		at = k.pos + plen;
+	}
+	f->ckpts = c;
+	f->nckpts = n;
+	return 0;
+}
+
+static int add_ckpt(void *arg, uint64_t off, const char *pos, size_t len)
+{
+	struct buf *b = arg;
+	unsigned char hdr[12];
+
+	for (int i = 0; i < 8; i++)
+		hdr[i] = (unsigned char)(off >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		hdr[8 + i] = (unsigned char)((uint32_t)len >> (8 * i));
+	buf_add(b, hdr, sizeof(hdr));
+	buf_add(b, pos, len);
+	return b->err;
+}
+
+static void spec_of(const struct tree *t, const struct tree_file *f,
+		    struct filegen_spec *spec)
+{
+	spec->table = f->node.table;
+	spec->t0 = f->t0;
+	spec->t1 = f->t1;
+	spec->policy = t->policy;
+}
+
+/* Render the whole file once: its size, hash and checkpoints. */
+static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
+			struct err *e)
+{
+	struct filegen_spec spec;
+	struct filegen *g;
+	struct buf chunk = BUF_INIT(WINDOW_MAX);
+	struct pseudo_digest *d = pseudo_digest_new();
+	int ret;
+
+	if (!d)
+		return err_set(e, -ENOMEM, "out of memory");
+	spec_of(t, f, &spec);
+	buf_reset(&f->ckpt_blob);
+	f->size = 0;
+	ret = filegen_open(c->s, &spec, c->ps, NULL, 0, 0, &g, e);
+	if (ret) {
+		pseudo_digest_free(d);
+		return ret;
+	}
+	filegen_checkpoints(g, CKPT_EVERY, add_ckpt, &f->ckpt_blob);
+	do {
+		buf_reset(&chunk);
+		ret = filegen_fill(g, &chunk, RENDER_CHUNK, e);
+		pseudo_digest_add(d, chunk.data, chunk.len);
+		f->size += chunk.len;
+	} while (ret > 0);
+	filegen_free(g);
+	buf_release(&chunk);
+	if (ret < 0) {
+		pseudo_digest_free(d);
+		return ret;
+	}
+	if (pseudo_digest_end(d, f->sha))
+		return err_set(e, -EIO, "cannot hash %s", f->path);
+	return parse_ckpts(f) ? err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+/* The days of f's span, for the store's touch records. */
+static void file_days(const struct tree_file *f, int64_t *first,
+		      int64_t *last)
+{
+	*first = day_of(f->t0);
+	*last = day_of(f->t1 - 1);
+}
+
+static int changed_since(struct conn *c, const struct tree_file *f,
+			 int64_t after, int64_t upto, int64_t *refresh,
+			 int64_t *committed, struct err *e)
+{
+	int64_t first, last;
+
+	file_days(f, &first, &last);
+	return store_last_touch(c->s, f->node.table, first, last, after, upto,
+				refresh, committed, e);
+}
+
+/* The manifest's entry, if it still holds at version w. */
+static int from_manifest(struct tree *t, struct conn *c, struct tree_file *f,
+			 int64_t w, struct manifest_entry *me, int *found,
+			 struct err *e)
+{
+	int64_t r = 0;
+	int ret;
+
+	*found = 0;
+	if (!t->man)
+		return 0;
+	ret = manifest_get(t->man, t->digest, f->path, me, e);
+	if (ret < 0) {
+		log_at(LOG_WARNING, "%s (rendering instead)", e->msg);
+		return 0;
+	}
+	if (ret == 0)
+		return 0;
+	*found = 1;
+	if (me->version > w)
+		return 0;
+	if (me->version < w) {
+		ret = changed_since(c, f, me->version, w, &r, NULL, e);
+		if (ret)
+			return ret;
+		if (r)
+			return 0;
+		manifest_set_version(t->man, t->digest, f->path, w, e);
+	}
+	f->version = w;
+	f->size = me->size;
+	memcpy(f->sha, me->sha256, sizeof(f->sha));
+	f->mtime = me->mtime;
+	buf_reset(&f->ckpt_blob);
+	buf_add(&f->ckpt_blob, me->ckpt.data, me->ckpt.len);
+	if (f->ckpt_blob.err || parse_ckpts(f))
+		return err_set(e, -ENOMEM, "out of memory");
+	return 1;
+}
+
+/* The mtime of bytes first seen at version w: the commit time of the
+ * newest refresh that touched the file (the previous mtime if the bytes
+ * did not change after all). */
+static int pick_mtime(struct conn *c, struct tree_file *f, int64_t w,
+		      const struct manifest_entry *me, int found,
+		      struct err *e)
+{
+	int64_t r = 0, committed = 0, v;
+	int ret;
+
+	if (found && memcmp(me->sha256, f->sha, sizeof(f->sha)) == 0) {
+		f->mtime = me->mtime;
+		return 0;
+	}
+	ret = changed_since(c, f, 0, w, &r, &committed, e);
+	if (ret)
+		return ret;
+	if (!r)
+		ret = store_version(c->s, &v, &committed, e);
+	f->mtime = committed;
+	return ret;
+}
+
+static int compute_facts(struct tree *t, struct tree_file *f, struct err *e)
+{
+	struct manifest_entry me = { 0, 0, { 0 }, 0, BUF_INIT(1 << 26) };
+	struct conn *c;
+	int64_t w;
+	int found = 0, ret = conn_get(t, &c, e);
+
+	if (ret)
+		return ret;
+	ret = store_snapshot_begin(c->s, &w, e);
+	if (!ret)
+		ret = from_manifest(t, c, f, w, &me, &found, e);
+	if (ret == 0) {
+		ret = render_facts(t, c, f, e);
+		if (!ret)
+			ret = pick_mtime(c, f, w, &me, found, e);
+		f->version = w;
+		buf_reset(&me.ckpt);
+		me = (struct manifest_entry){ w, f->size, { 0 }, f->mtime,
+					      me.ckpt };
+		memcpy(me.sha256, f->sha, sizeof(f->sha));
+		buf_add(&me.ckpt, f->ckpt_blob.data, f->ckpt_blob.len);
+		if (!ret && t->man &&
+		    manifest_put(t->man, t->digest, f->path, &me, e))
+			log_at(LOG_WARNING, "%s (continuing)", e->msg);
+		ret = ret ? ret : 0;
+	} else if (ret > 0) {
+		ret = 0;
+	}
+	buf_release(&me.ckpt);
+	conn_put(t, c);
+	if (!ret)
+		f->ino = ino_of(f->path, f->sha);
+	return ret;
+}
+
+/* ---- views ---------------------------------------------------------------- */
+
+static void view_unref_locked(struct view *v)
+{
+	if (!v || --v->refs > 0)
+		return;
+	for (size_t i = 0; i < v->ntables; i++) {
+		struct view_table *vt = &v->tables[i];
+
+		for (size_t j = 0; j < vt->n; j++)
+			if (vt->files[j])
+				file_unref_locked(vt->files[j]);
+		free(vt->periods);
+		free(vt->files);
+	}
+	free(v);
+}
+
+static int add_period(struct view_table *vt, const struct period *p)
+{
+	struct period *np = realloc(vt->periods, (vt->n + 1) * sizeof(*np));
+
+	if (!np)
+		return -ENOMEM;
+	vt->periods = np;
+	np[vt->n++] = *p;
+	return 0;
+}
+
+/* The periods in the range that hold rows of table tb. */
+static int list_periods(struct tree *t, struct conn *c, struct view_table *vt,
+			struct err *e)
+{
+	int64_t from = range_start(t), end = range_end(t), x;
+	int ret;
+
+	while ((ret = store_next_instant(c->s, vt->table, from, &x, e)) == 0 &&
+	       x < end) {
+		struct period p;
+
+		period_of(t->interval, x, &p);
+		if (add_period(vt, &p))
+			return err_set(e, -ENOMEM, "out of memory");
+		from = p.end;
+	}
+	return ret == -ENOENT || ret == 0 ? 0 : ret;
+}
+
+/* Whether an HR row is valid at some time of [t0, t1). */
+static int hr_in(struct conn *c, const struct table *ph, int64_t t0,
+		 int64_t t1, struct err *e)
+{
+	struct store_scan *sc;
+	const struct value *vals;
+	int ret = store_scan_open(c->s, ph, t0, t1, &sc, e);
+
+	if (ret)
+		return ret;
+	ret = store_scan_next(sc, &vals, e);
+	store_scan_close(sc);
+	return ret;
+}
+
+static int cmp_period(const void *a, const void *b)
+{
+	const struct period *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* person_historical: the periods of the other tables that have HR rows. */
+static int list_hr_periods(struct tree *t, struct conn *c, struct view *v,
+			   struct view_table *vt, struct err *e)
+{
+	struct view_table all = { NULL, NULL, NULL, 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < v->ntables && !ret; i++)
+		for (size_t j = 0; j < v->tables[i].n && !ret; j++)
+			ret = add_period(&all, &v->tables[i].periods[j]);
+	if (ret) {
+		free(all.periods);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	if (all.n)
+		qsort(all.periods, all.n, sizeof(*all.periods), cmp_period);
+	for (size_t j = 0; j < all.n && !ret; j++) {
+		const struct period *p = &all.periods[j];
+		int64_t t0 = p->start > range_start(t) ? p->start
+						       : range_start(t);
+		int64_t t1 = p->end < range_end(t) ? p->end : range_end(t);
+
+		if (j && p->start == all.periods[j - 1].start)
+			continue;
+		ret = hr_in(c, vt->table, t0, t1, e);
+		if (ret == 1)
+			ret = add_period(vt, p) ? err_set(e, -ENOMEM,
+							  "out of memory")
+						: 0;
+	}
+	free(all.periods);
+	return ret;
+}
+
+static int view_files(struct view_table *vt)
+{
+	vt->files = calloc(vt->n ? vt->n : 1, sizeof(*vt->files));
+	return vt->files ? 0 : -ENOMEM;
+}
+
+/* The tables in scope with their periods, at c's snapshot. */
+static int view_tables(struct tree *t, struct conn *c, struct view *v,
+		       struct err *e)
+{
+	const struct table *ph = NULL;
+	struct view_table hr = { NULL, NULL, NULL, 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < schema_ntables && !ret; i++) {
+		const struct table *tb = &schema_tables[i];
+		struct view_table vt = { tb, NULL, NULL, 0 };
+
+		if (tb->instant == INSTANT_SPAN) {
+			ph = tb;
+			continue;
+		}
+		if (!tree_in_scope(t->scope, tb))
+			continue;
+		ret = list_periods(t, c, &vt, e);
+		if (!ret && vt.n)
+			v->tables[v->ntables++] = vt;
+		else
+			free(vt.periods);
+	}
+	if (!ret && ph) {
+		hr.table = ph;
+		ret = list_hr_periods(t, c, v, &hr, e);
+	}
+	if (!ret && hr.n) {
+		/* person_historical first: schema order */
+		memmove(&v->tables[1], &v->tables[0],
+			v->ntables * sizeof(v->tables[0]));
+		v->tables[0] = hr;
+		v->ntables++;
+	} else {
+		free(hr.periods);
+	}
+	for (size_t i = 0; i < v->ntables && !ret; i++)
+		if (view_files(&v->tables[i]))
+			ret = err_set(e, -ENOMEM, "out of memory");
+	return ret;
+}
+
+static int build_view(struct tree *t, struct view **out, struct err *e)
+{
+	struct view *v = calloc(1, sizeof(*v));
+	struct conn *c = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!v)
+		return err_set(e, -ENOMEM, "out of memory");
+	v->refs = 1;
+	ret = conn_get(t, &c, e);
+	if (!ret)
+		ret = store_snapshot_begin(c->s, &v->version, e);
+	if (!ret)
+		ret = store_version(c->s, &v->version, &v->committed, e);
+	if (!ret)
+		ret = view_tables(t, c, v, e);
+	conn_put(t, c);
+	if (ret) {
+		pthread_mutex_lock(&t->lock);
+		view_unref_locked(v);
+		pthread_mutex_unlock(&t->lock);
+		return ret;
+	}
+	*out = v;
+	return 0;
+}
+
+static struct view_table *view_table_of(struct view *v, const struct table *tb)
+{
+	for (size_t i = 0; i < v->ntables; i++)
+		if (v->tables[i].table == tb)
+			return &v->tables[i];
+	return NULL;
+}
+
+/* Index of period start in vt, or -1. */
+static long find_period(const struct view_table *vt, int64_t start)
+{
+	size_t lo = 0, hi = vt->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (vt->periods[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < vt->n && vt->periods[lo].start == start ? (long)lo : -1;
+}
+
+/* ---- update --------------------------------------------------------------- */
+
+struct change_ctx {
+	tree_change_fn fn;
+	void *arg;
+};
+
+static void tell(struct change_ctx *cc, const struct tree_node *n)
+{
+	struct tree_node parent;
+
+	if (!cc->fn)
+		return;
+	tree_node_parent(n, &parent);
+	cc->fn(cc->arg, &parent, n);
+}
+
+/* Tell about every period (and its file) of vt missing from other. */
+static void tell_missing(struct change_ctx *cc, const struct view_table *vt,
+			 const struct view_table *other)
+{
+	for (size_t j = 0; j < vt->n; j++) {
+		struct tree_node n = { TREE_PERIOD, vt->table,
+				       vt->periods[j] };
+
+		if (other && find_period(other, vt->periods[j].start) >= 0)
+			continue;
+		tell(cc, &n);
+		n.kind = TREE_FILE;
+		tell(cc, &n);
+	}
+}
+
+/* Carry the unchanged files of old into v; tell about the rest. */
+static int carry_over(struct conn *c, struct view *old,
+		      struct view *v, struct change_ctx *cc, struct err *e)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < v->ntables && !ret; i++) {
+		struct view_table *vt = &v->tables[i];
+		struct view_table *ot = view_table_of(old, vt->table);
+		struct tree_node tn = { TREE_TABLE, vt->table, { 0, 0 } };
+
+		if (!ot)
+			tell(cc, &tn);
+		tell_missing(cc, vt, ot);
+		for (size_t j = 0; ot && j < vt->n && !ret; j++) {
+			long k = find_period(ot, vt->periods[j].start);
+			struct tree_file *of = k >= 0 ? ot->files[k] : NULL;
+			struct tree_node fn = { TREE_FILE, vt->table,
+						vt->periods[j] };
+			int64_t r = 0;
+
+			if (k < 0)
+				continue;
+			if (of)
+				ret = changed_since(c, of, old->version,
+						    v->version, &r, NULL, e);
+			if (ret || (of && !r)) {
+				vt->files[j] = ret ? NULL : of;
+				if (!ret)
+					tree_file_hold(of);
+				continue;
+			}
+			tell(cc, &fn);
+		}
+	}
+	for (size_t i = 0; i < old->ntables; i++) {
+		const struct view_table *ot = &old->tables[i];
+		struct view_table *vt = view_table_of(v, ot->table);
+		struct tree_node tn = { TREE_TABLE, ot->table, { 0, 0 } };
+
+		if (!vt)
+			tell(cc, &tn);
+		tell_missing(cc, ot, vt);
+	}
+	return ret;
+}
+
+int tree_update(struct tree *t, tree_change_fn fn, void *arg, int *changed,
+		struct err *e)
+{
+	struct change_ctx cc = { fn, arg };
+	struct view *old, *v = NULL;
+	struct conn *c = NULL;
+	int64_t now;
+	int ret;
+
+	*changed = 0;
+	pthread_mutex_lock(&t->updating);
+	ret = conn_get(t, &c, e);
+	if (!ret)
+		ret = store_version(c->s, &now, NULL, e);
+	pthread_mutex_lock(&t->lock);
+	old = t->view;
+	old->refs++;
+	pthread_mutex_unlock(&t->lock);
+	if (!ret && now != old->version) {
+		ret = build_view(t, &v, e);
+		if (!ret)
+			ret = carry_over(c, old, v, &cc, e);
+		if (!ret) {
+			pthread_mutex_lock(&t->lock);
+			view_unref_locked(t->view);
+			t->view = v;
+			v = NULL;
+			pthread_mutex_unlock(&t->lock);
+			*changed = 1;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	view_unref_locked(old);
+	if (v)
+		view_unref_locked(v);
+	pthread_mutex_unlock(&t->lock);
+	conn_put(t, c);
+	pthread_mutex_unlock(&t->updating);
+	return ret;
+}
+
+/* ---- open and close ------------------------------------------------------- */
+
+static void readme_text(const struct tree *t, const struct tree_options *o,
+			struct buf *b)
+{
+	static const char *const iv_names[] = { "month", "day", "week" };
+	char day[16];
+
+	buf_addstr(b, "collabfs: collaboration data as privacy-masked CSV "
+		      "files\r\n\r\n");
+	buf_printf(b, "interval: %s (UTC; weeks start on Sunday)\r\n",
+		   iv_names[t->interval]);
+	if (o->range.has_from) {
+		struct period p;
+
+		period_of(PERIOD_DAY, o->range.from_day * DAY_SECS, &p);
+		period_name(PERIOD_DAY, &p, day, sizeof(day));
+		buf_printf(b, "from: %s\r\n", day);
+	}
+	if (o->range.has_to) {
+		struct period p;
+
+		period_of(PERIOD_DAY, o->range.to_day * DAY_SECS, &p);
+		period_name(PERIOD_DAY, &p, day, sizeof(day));
+		buf_printf(b, "to: %s (inclusive)\r\n", day);
+	}
+	buf_addstr(b, "tables:");
+	for (size_t i = 0; i < schema_ntables; i++)
+		if (tree_in_scope(t->scope, &schema_tables[i]))
+			buf_printf(b, " %s", schema_tables[i].dir);
+	buf_addstr(b, "\r\n\r\nLayout: /<table>/<period>/<table>_<period>.csv. "
+		      "A period folder exists\r\nwhere the table has rows in "
+		      "it.  Rows are placed by their UTC instant;\r\n"
+		      "participants sit in their parent's period, HR rows in "
+		      "every period they\r\nare valid in.\r\n\r\n"
+		      "Field privacy (columns not listed are written as "
+		      "stored):\r\n");
+	for (size_t i = 0; i < schema_ntables; i++) {
+		const struct table *tb = &schema_tables[i];
+
+		for (size_t j = 0; j < tb->ncols; j++) {
+			enum col_privacy p = policy_column(t->policy, tb, j);
+
+			if (p != PRIV_RAW)
+				buf_printf(b, "  %s.%s = %s\r\n", tb->name,
+					   tb->cols[j].name,
+					   schema_privacy_name(p));
+		}
+	}
+	buf_addstr(b, "  HR attributes not named in the policy are "
+		      "excluded.\r\n");
+	buf_addstr(b, "Hashed fields are keyed HMAC-SHA256 pseudonyms: the "
+		      "same value has the same\r\npseudonym in every file "
+		      "made with the same key.\r\n");
+}
+
+static int make_readme(struct tree *t, const struct tree_options *o,
+		       struct err *e)
+{
+	struct tree_node n = { TREE_README, NULL, { 0, 0 } };
+	struct tree_file *f = file_new(t, &n);
+	struct buf b = BUF_INIT(1 << 20);
+
+	if (!f)
+		return err_set(e, -ENOMEM, "out of memory");
+	readme_text(t, o, &b);
+	f->size = b.len;
+	f->bytes = buf_detach(&b, NULL);
+	if (!f->bytes) {
+		file_free(f);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	pseudo_sha256(f->bytes, f->size, f->sha);
+	f->ino = ino_of(f->path, f->sha);
+	f->state = FILE_KNOWN;
+	t->readme = f;
+	return 0;
+}
+
+/* The name of a hashed column, for the missing-key message. */
+static const char *hashed_column(const struct policy *p, char *buf,
+				 size_t size)
+{
+	for (size_t i = 0; i < schema_ntables; i++) {
+		const struct table *tb = &schema_tables[i];
+
+		for (size_t j = 0; j < tb->ncols; j++)
+			if (policy_column(p, tb, j) == PRIV_HASH) {
+				snprintf(buf, size, "%s.%s", tb->name,
+					 tb->cols[j].name);
+				return buf;
+			}
+	}
+	snprintf(buf, size, "an HR attribute");
+	return buf;
+}
+
+static int load_privacy(struct tree *t, const struct tree_options *o,
+			struct err *e)
+{
+	char col[2 * SCHEMA_NAME_MAX];
+	int ret = policy_load(o->policy, &t->policy, e);
+
+	if (ret)
+		return ret;
+	if (o->key) {
+		ret = pseudo_key_load(o->key, &t->key, e);
+		t->has_key = !ret;
+		return ret;
+	}
+	if (policy_needs_key(t->policy))
+		return err_set(e, -EINVAL,
+			       "the %s hashes %s: give the key with -o "
+			       "key=FILE (make one with 'collabfs keygen "
+			       "FILE')",
+			       o->policy ? "policy" : "built-in policy",
+			       hashed_column(t->policy, col, sizeof(col)));
+	return 0;
+}
+
+/* The digest of everything the bytes depend on besides the data. */
+static int make_digest(struct tree *t, struct conn *c, struct err *e)
+{
+	unsigned char pd[POLICY_DIGEST_LEN], kid[PSEUDO_ID_LEN];
+	struct buf b = BUF_INIT(1 << 16);
+	int ret = store_identity(c->s, &b, e);
+
+	if (ret)
+		return ret;
+	memset(kid, 0, sizeof(kid));
+	if (policy_digest(t->policy, pd) ||
+	    (t->has_key && pseudo_key_id(&t->key, kid))) {
+		buf_release(&b);
+		return err_set(e, -EIO, "cannot hash the policy or the key");
+	}
+	buf_printf(&b, "\ncollabfs-files-1 %d %d %" PRId64 " %d %" PRId64 "\n",
+		   (int)t->interval, t->range.has_from, t->range.from_day,
+		   t->range.has_to, t->range.to_day);
+	buf_add(&b, pd, sizeof(pd));
+	buf_add(&b, kid, sizeof(kid));
+	ret = b.err ? err_set(e, -ENOMEM, "out of memory")
+		    : pseudo_sha256(b.data, b.len, t->digest);
+	buf_release(&b);
+	return ret;
+}
+
+static int open_manifest(struct tree *t, const struct tree_options *o,
+			 struct err *e)
+{
+	struct buf dir = BUF_INIT(4096);
+	int ret;
+
+	if (o->cache)
+		buf_addstr(&dir, o->cache);
+	else
+		buf_printf(&dir, "%s.cache", t->store_path);
+	ret = dir.err ? err_set(e, -ENOMEM, "out of memory")
+		      : manifest_open(dir.data, &t->man, e);
+	buf_release(&dir);
+	return ret;
+}
+
+static int check_range(const struct tree_options *o, struct err *e)
+{
+	if (o->range.has_from && o->range.has_to &&
+	    o->range.from_day > o->range.to_day)
+		return err_set(e, -EINVAL,
+			       "option from is after option to: the range "
+			       "holds no day");
+	return 0;
+}
+
+int tree_open(const char *store_path, const struct tree_options *o,
+	      struct tree **out, struct err *e)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+	struct conn *c = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!t || !(t->store_path = strdup(store_path))) {
+		free(t);
+		return err_set(e, -ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_mutex_init(&t->updating, NULL);
+	pthread_cond_init(&t->facts, NULL);
+	t->interval = o->interval;
+	t->range = o->range;
+	t->scope = o->scope;
+	ret = check_range(o, e);
+	if (!ret)
+		ret = load_privacy(t, o, e);
+	if (!ret)
+		ret = conn_get(t, &c, e);
+	if (!ret)
+		ret = make_digest(t, c, e);
+	conn_put(t, c);
+	if (!ret)
+		ret = open_manifest(t, o, e);
+	if (!ret)
+		ret = make_readme(t, o, e);
+	if (!ret)
+		ret = build_view(t, &t->view, e);
+	if (ret) {
+		tree_close(t);
+		return ret;
+	}
+	*out = t;
+	return 0;
+}
+
+void tree_close(struct tree *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	view_unref_locked(t->view);
+	if (t->readme)
+		file_unref_locked(t->readme);
+	pthread_mutex_unlock(&t->lock);
+	while (t->idle) {
+		struct conn *c = t->idle;
+
+		t->idle = c->next;
+		conn_free(c);
+	}
+	manifest_close(t->man);
+	policy_free(t->policy);
+	pseudo_key_wipe(&t->key);
+	pthread_mutex_destroy(&t->lock);
+	pthread_mutex_destroy(&t->updating);
+	pthread_cond_destroy(&t->facts);
+	free(t->store_path);
+	free(t);
+}
+
+/* ---- the namespace -------------------------------------------------------- */
+
+/* The slot of file node n in the current view, with t->lock held. */
+static struct tree_file **file_slot(struct tree *t, const struct tree_node *n,
+				    long *idx, struct view_table **vtp)
+{
+	struct view_table *vt = view_table_of(t->view, n->table);
+	long k = vt ? find_period(vt, n->period.start) : -1;
+
+	*idx = k;
+	*vtp = vt;
+	return k >= 0 ? &vt->files[k] : NULL;
+}
+
+int tree_exists(struct tree *t, const struct tree_node *n)
+{
+	struct view_table *vt;
+	int ok;
+	long k;
+
+	if (n->kind == TREE_ROOT || n->kind == TREE_README)
+		return 1;
+	pthread_mutex_lock(&t->lock);
+	vt = view_table_of(t->view, n->table);
+	if (n->kind == TREE_TABLE)
+		ok = vt != NULL;
+	else
+		ok = file_slot(t, n, &k, &vt) != NULL;
+	pthread_mutex_unlock(&t->lock);
+	return ok;
+}
+
+/* A copy of the names to list, so fn runs without the lock. */
+struct listing {
+	struct tree_node *nodes;
+	size_t n;
+};
+
+static int listing_add(struct listing *l, const struct tree_node *n)
+{
+	struct tree_node *nn = realloc(l->nodes, (l->n + 1) * sizeof(*nn));
+
+	if (!nn)
+		return -ENOMEM;
+	l->nodes = nn;
+	nn[l->n++] = *n;
+	return 0;
+}
+
+static int collect(struct tree *t, const struct tree_node *dir,
+		   struct listing *l)
+{
+	struct tree_node n = { TREE_README, NULL, { 0, 0 } };
+	struct view *v = t->view;
+	struct view_table *vt;
+	int ret = 0;
+
+	if (dir->kind == TREE_ROOT) {
+		ret = listing_add(l, &n);
+		for (size_t i = 0; i < v->ntables && !ret; i++) {
+			n = (struct tree_node){ TREE_TABLE, v->tables[i].table,
+						{ 0, 0 } };
+			ret = listing_add(l, &n);
+		}
+		return ret;
+	}
+	vt = view_table_of(v, dir->table);
+	if (!vt)
+		return -ENOENT;
+	if (dir->kind == TREE_TABLE) {
+		for (size_t j = 0; j < vt->n && !ret; j++) {
+			n = (struct tree_node){ TREE_PERIOD, vt->table,
+						vt->periods[j] };
+			ret = listing_add(l, &n);
+		}
+		return ret;
+	}
+	if (find_period(vt, dir->period.start) < 0)
+		return -ENOENT;
+	n = *dir;
+	n.kind = TREE_FILE;
+	return listing_add(l, &n);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct tree_node *x = a, *y = b;
+	const char *nx = x->kind == TREE_README ? "README.txt" : x->table->dir;
+	const char *ny = y->kind == TREE_README ? "README.txt" : y->table->dir;
+
+	return strcmp(nx, ny);
+}
+
+int tree_list(struct tree *t, const struct tree_node *dir, tree_list_fn fn,
+	      void *arg)
+{
+	struct listing l = { NULL, 0 };
+	char name[TREE_PATH_MAX];
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	ret = collect(t, dir, &l);
+	pthread_mutex_unlock(&t->lock);
+	if (!ret && dir->kind == TREE_ROOT && l.n)
+		qsort(l.nodes, l.n, sizeof(*l.nodes), cmp_name);
+	for (size_t i = 0; i < l.n && !ret; i++) {
+		tree_node_name(t->interval, &l.nodes[i], name, sizeof(name));
+		ret = fn(arg, &l.nodes[i], name);
+	}
+	free(l.nodes);
+	return ret;
+}
+
+void tree_dir_stat(struct tree *t, const struct tree_node *n,
+		   struct tree_stat *st)
+{
+	char path[TREE_PATH_MAX];
+
+	memset(st, 0, sizeof(*st));
+	tree_node_path(t->interval, n, path, sizeof(path));
+	st->ino = n->kind == TREE_ROOT ? 1 : ino_of(path, NULL);
+	st->is_dir = 1;
+	pthread_mutex_lock(&t->lock);
+	st->mtime = t->view->committed;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* The file object of n in the current view (made if needed), held. */
+static int file_ref(struct tree *t, const struct tree_node *n,
+		    struct tree_file **out)
+{
+	struct view_table *vt;
+	struct tree_file **slot;
+	long k;
+
+	if (n->kind == TREE_README) {
+		t->readme->refs++;
+		*out = t->readme;
+		return 0;
+	}
+	slot = file_slot(t, n, &k, &vt);
+	if (!slot)
+		return -ENOENT;
+	if (!*slot) {
+		*slot = file_new(t, n);
+		if (!*slot)
+			return -ENOMEM;
+	}
+	(*slot)->refs++;
+	*out = *slot;
+	return 0;
+}
+
+int tree_file_get(struct tree *t, const struct tree_node *n,
+		  struct tree_file **out, struct err *e)
+{
+	struct tree_file *f = NULL;
+	int ret;
+
+	*out = NULL;
+	pthread_mutex_lock(&t->lock);
+	ret = file_ref(t, n, &f);
+	while (!ret && f->state == FILE_BUSY)
+		pthread_cond_wait(&t->facts, &t->lock);
+	if (!ret && f->state == FILE_UNKNOWN) {
+		f->state = FILE_BUSY;
+		pthread_mutex_unlock(&t->lock);
+		ret = compute_facts(t, f, e);
+		pthread_mutex_lock(&t->lock);
+		f->state = ret ? FILE_UNKNOWN : FILE_KNOWN;
+		pthread_cond_broadcast(&t->facts);
+	}
+	if (ret && f)
+		file_unref_locked(f);
+	pthread_mutex_unlock(&t->lock);
+	if (ret == -ENOENT)
+		return err_set(e, ret, "no such file");
+	if (ret == -ENOMEM)
+		return err_set(e, ret, "out of memory");
+	if (!ret)
+		*out = f;
+	return ret;
+}
+
+/* ---- readers -------------------------------------------------------------- */
+
+int tree_reader_open(struct tree *t, struct tree_file *f,
+		     struct tree_reader **out, struct err *e)
+{
+	struct tree_reader *r = calloc(1, sizeof(*r));
+	int64_t w = 0, changed = 0;
+	int ret = 0;
+
+	*out = NULL;
+	if (!r)
+		return err_set(e, -ENOMEM, "out of memory");
+	pthread_mutex_init(&r->lock, NULL);
+	r->t = t;
+	r->f = f;
+	buf_init(&r->win, WINDOW_MAX + RENDER_CHUNK + (1 << 20));
+	if (f->node.kind == TREE_FILE) {
+		ret = conn_get(t, &r->c, e);
+		if (!ret)
+			ret = store_snapshot_begin(r->c->s, &w, e);
+		if (!ret && w != f->version)
+			ret = changed_since(r->c, f, f->version, w, &changed,
+					    NULL, e);
+		if (!ret && changed)
+			ret = err_set(e, -ESTALE,
+				      "%s changed since it was looked up",
+				      f->path);
+	}
+	if (ret) {
+		conn_put(t, r->c);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return ret;
+	}
+	tree_file_hold(f);
+	*out = r;
+	return 0;
+}
+
+/* The checkpoint at or before off, or NULL for the start of the file. */
+static const struct ckpt *ckpt_before(const struct tree_file *f, uint64_t off)
+{
+	size_t lo = 0, hi = f->nckpts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->ckpts[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &f->ckpts[lo - 1] : NULL;
+}
+
+/* Restart rendering at the last checkpoint at or before off. */
+static int reposition(struct tree_reader *r, uint64_t off, struct err *e)
+{
+	const struct tree_file *f = r->f;
+	const struct ckpt *k = ckpt_before(f, off);
+	struct filegen_spec spec;
+
+	filegen_free(r->g);
+	r->g = NULL;
+	buf_reset(&r->win);
+	r->win_off = k ? k->off : 0;
+	spec_of(r->t, f, &spec);
+	return filegen_open(r->c->s, &spec, r->c->ps,
+			    k ? f->ckpt_blob.data + k->pos : NULL,
+			    k ? k->len : 0, r->win_off, &r->g, e);
+}
+
+/* Forget rendered bytes well behind off, keeping the window bounded. */
+static void slide(struct tree_reader *r, uint64_t off)
+{
+	uint64_t keep = off > WINDOW_BACK ? off - WINDOW_BACK : 0;
+	size_t drop;
+
+	if (r->win.len < WINDOW_MAX / 2 || keep <= r->win_off)
+		return;
+	drop = (size_t)(keep - r->win_off);
+	if (drop > r->win.len)
+		drop = r->win.len;
+	memmove(r->win.data, r->win.data + drop, r->win.len - drop);
+	r->win.len -= drop;
+	r->win_off += drop;
+}
+
+/* Make the window hold [off, end). */
+static int cover(struct tree_reader *r, uint64_t off, uint64_t end,
+		 struct err *e)
+{
+	int ret = 0;
+
+	if (!r->g || off < r->win_off ||
+	    off > r->win_off + r->win.len + SKIP_MAX)
+		ret = reposition(r, off, e);
+	while (!ret && r->win_off + r->win.len < end) {
+		slide(r, off);
+		ret = filegen_fill(r->g, &r->win, RENDER_CHUNK, e);
+		if (ret == 0 && r->win_off + r->win.len < end)
+			ret = err_set(e, -EIO,
+				      "%s: rendered %" PRIu64
+				      " bytes, expected %" PRIu64,
+				      r->f->path, r->win_off + r->win.len,
+				      r->f->size);
+		ret = ret > 0 ? 0 : ret;
+	}
+	return ret;
+}
+
+int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
+		     uint64_t off, size_t *got, struct err *e)
+{
+	const struct tree_file *f = r->f;
+	uint64_t end;
+	int ret;
+
+	*got = 0;
+	if (off >= f->size || size == 0)
+		return 0;
+	end = off + size < f->size ? off + size : f->size;
+	if (f->bytes) {
+		memcpy(dst, f->bytes + off, (size_t)(end - off));
+		*got = (size_t)(end - off);
+		return 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	ret = cover(r, off, end, e);
+	if (!ret) {
+		memcpy(dst, r->win.data + (off - r->win_off),
+		       (size_t)(end - off));
+		*got = (size_t)(end - off);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+void tree_reader_close(struct tree_reader *r)
+{
+	if (!r)
+		return;
+	filegen_free(r->g);
+	conn_put(r->t, r->c);
+	buf_release(&r->win);
+	tree_file_put(r->f);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
