@@ -41,13 +41,18 @@ struct filegen;
 
 /* Start rendering the file of spec from store s (which must stay in one
  * snapshot while g is used).  ps hashes the fields the policy hashes; it
- * may be NULL only if the policy hashes nothing.  With pos NULL the file
+ * may be NULL only if the policy hashes nothing.  With at NULL the file
  * starts at byte 0 with its header; otherwise at the record with store
- * position pos[0..poslen), which the caller knows to start at byte off.
+ * position at->pos, which the caller knows to start at byte at->off.
  * Returns 0 and *out (free with filegen_free), or -errno with e set. */
+struct filegen_resume {
+	const char *pos; /* store position of the record ... */
+	size_t poslen;
+	uint64_t off; /* ... that starts at this byte */
+};
 int filegen_open(struct store *s, const struct filegen_spec *spec,
-		 struct pseudo *ps, const char *pos, size_t poslen,
-		 uint64_t off, struct filegen **out, struct err *e);
+		 struct pseudo *ps, const struct filegen_resume *at,
+		 struct filegen **out, struct err *e);
 
 /* Ask for checkpoints every `every` bytes (0: none) through fn. */
 void filegen_checkpoints(struct filegen *g, uint64_t every,

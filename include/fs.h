@@ -18,10 +18,10 @@ struct fs_config {
 	const char *store;	/* absolute path of the store */
 	const char *mountpoint; /* absolute path */
 	const struct tree_options *tree;
-	int argc;	 /* FUSE's own arguments (program name first) */
+	int argc; /* FUSE's own arguments (program name first) */
 	char **argv;
-	int foreground;	 /* -f: do not daemonize */
-	int debug;	 /* -d: FUSE debug output (implies -f) */
+	int foreground; /* -f: do not daemonize */
+	int debug;	/* -d: FUSE debug output (implies -f) */
 };
 
 /* Mount and serve until unmounted or signalled.  Errors found before the

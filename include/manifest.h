@@ -27,11 +27,11 @@
 struct manifest;
 
 struct manifest_entry {
-	int64_t version;	   /* store version it was checked at */
-	uint64_t size;		   /* bytes of the file */
-	unsigned char sha256[32];  /* of the bytes */
-	int64_t mtime;		   /* UTC seconds */
-	struct buf ckpt;	   /* checkpoints, opaque to the manifest */
+	int64_t version;	  /* store version it was checked at */
+	uint64_t size;		  /* bytes of the file */
+	unsigned char sha256[32]; /* of the bytes */
+	int64_t mtime;		  /* UTC seconds */
+	struct buf ckpt;	  /* checkpoints, opaque to the manifest */
 };
 
 /* Open (creating it and dir, mode 0700, if needed) the manifest in dir.

@@ -130,8 +130,13 @@ void store_scan_close(struct store_scan *sc);
  * of the store.  store_scan_open_at() returns -EINVAL for a malformed
  * position. */
 void store_scan_pos(const struct store_scan *sc, struct buf *out);
-int store_scan_open_at(struct store *s, const struct table *t, int64_t t0,
-		       int64_t t1, const char *pos, size_t poslen,
+struct store_scan_from {
+	const struct table *table;
+	int64_t t0, t1;	 /* as store_scan_open */
+	const char *pos; /* a position from store_scan_pos */
+	size_t poslen;
+};
+int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 		       struct store_scan **out, struct err *e);
 
 /* The earliest instant >= from (UTC seconds) that a row of t is placed at
@@ -159,11 +164,20 @@ int store_version(struct store *s, int64_t *version, int64_t *committed,
 		  struct err *e);
 
 /* The newest refresh in (after, upto] that touched a day of
- * [first_day, last_day] in table t (days since 1970-01-01), 0 if none;
- * *committed gets its commit time (may be NULL). */
-int store_last_touch(struct store *s, const struct table *t, int64_t first_day,
-		     int64_t last_day, int64_t after, int64_t upto,
-		     int64_t *refresh, int64_t *committed, struct err *e);
+ * [first_day, last_day] in table (days since 1970-01-01); for a table of HR
+ * rows, a refresh that added an HR attribute counts too (every file's
+ * header may change).  out->refresh is 0 if there is none. */
+struct store_touch_query {
+	const struct table *table;
+	int64_t first_day, last_day;
+	int64_t after, upto;
+};
+struct store_touch_hit {
+	int64_t refresh;
+	int64_t committed; /* its commit time, UTC seconds */
+};
+int store_last_touch(struct store *s, const struct store_touch_query *q,
+		     struct store_touch_hit *out, struct err *e);
 
 /* Append the store's identity to out: a random id made when the store was
  * created (for stores older than it, the times of its first refresh), so

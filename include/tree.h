@@ -30,7 +30,8 @@
 #include "period.h"
 #include "schema.h"
 
-/* ---- options -------------------------------------------------------------- */
+/* ---- options --------------------------------------------------------------
+ */
 
 #define TREE_SCOPE_ALL 0x1fu /* the five scope words */
 
@@ -58,7 +59,8 @@ int tree_scope_parse(const char *s, unsigned *out);
 /* Whether table t is shown under scope (PersonHistorical always is). */
 int tree_in_scope(unsigned scope, const struct table *t);
 
-/* ---- nodes and paths ------------------------------------------------------ */
+/* ---- nodes and paths ------------------------------------------------------
+ */
 
 enum tree_kind {
 	TREE_ROOT,
@@ -97,7 +99,8 @@ void tree_node_parent(const struct tree_node *n, struct tree_node *out);
 /* Whether the node is a directory. */
 int tree_node_is_dir(const struct tree_node *n);
 
-/* ---- a live tree over one store ------------------------------------------- */
+/* ---- a live tree over one store -------------------------------------------
+ */
 
 struct tree;
 

@@ -38,7 +38,8 @@ static const char mount_help[] =
 	"\n"
 	"See docs/tree.md.\n";
 
-#define FUSE_BASE_OPTS "ro,auto_unmount,noatime,fsname=collabfs,subtype=collabfs"
+#define FUSE_BASE_OPTS \
+	"ro,auto_unmount,noatime,fsname=collabfs,subtype=collabfs"
 
 struct mount_args {
 	struct tree_options tree;
@@ -73,7 +74,7 @@ static int split_opts(struct mount_args *a, char *list, struct err *e)
 static char *absolute(const char *path)
 {
 	char cwd[PATH_MAX], *r = realpath(path, NULL);
-	struct buf b = BUF_INIT(2 * PATH_MAX);
+	struct buf b = BUF_INIT((size_t)2 * PATH_MAX);
 
 	if (r || path[0] == '/')
 		return r ? r : strdup(path);
@@ -154,7 +155,7 @@ int cmd_mount(int argc, char **argv)
 		goto out;
 	}
 	fargv[2] = a.fuse_opts.data;
-	cfg = (struct fs_config){ store, mnt, &a.tree, a.debug ? 4 : 3,
+	cfg = (struct fs_config){ store, mnt,	       &a.tree, a.debug ? 4 : 3,
 				  fargv, a.foreground, a.debug };
 	ret = fs_run(&cfg, &e) ? cmd_fail(&e) : 0;
 out:

@@ -10,10 +10,10 @@
 
 /* One output column: which value of the scanned row, how it is masked. */
 struct out_col {
-	size_t vi;		 /* index in the row's values */
-	const struct column *c;	 /* NULL for an HR attribute */
-	enum col_privacy priv;	 /* PRIV_RAW or PRIV_HASH */
-	const char *name;	 /* header name */
+	size_t vi;		/* index in the row's values */
+	const struct column *c; /* NULL for an HR attribute */
+	enum col_privacy priv;	/* PRIV_RAW or PRIV_HASH */
+	const char *name;	/* header name */
 };
 
 struct filegen {
@@ -54,8 +54,8 @@ static int plan(const struct store *s, const struct filegen_spec *spec,
 		enum col_privacy p = policy_hr(spec->policy, name);
 
 		if (p != PRIV_EXCLUDE)
-			cols[k++] = (struct out_col){ t->ncols + j, NULL, p,
-						      name };
+			cols[k++] =
+				(struct out_col){ t->ncols + j, NULL, p, name };
 	}
 	*out = cols;
 	*n = k;
@@ -86,9 +86,23 @@ void filegen_header(const struct store *s, const struct filegen_spec *spec,
 	free(cols);
 }
 
+static int open_scan(struct store *s, const struct filegen_spec *spec,
+		     const struct filegen_resume *at, struct store_scan **out,
+		     struct err *e)
+{
+	struct store_scan_from from;
+
+	if (!at)
+		return store_scan_open(s, spec->table, spec->t0, spec->t1, out,
+				       e);
+	from = (struct store_scan_from){ spec->table, spec->t0, spec->t1,
+					 at->pos, at->poslen };
+	return store_scan_open_at(s, &from, out, e);
+}
+
 int filegen_open(struct store *s, const struct filegen_spec *spec,
-		 struct pseudo *ps, const char *pos, size_t poslen,
-		 uint64_t off, struct filegen **out, struct err *e)
+		 struct pseudo *ps, const struct filegen_resume *at,
+		 struct filegen **out, struct err *e)
 {
 	struct filegen *g = calloc(1, sizeof(*g));
 	int ret;
@@ -100,17 +114,15 @@ int filegen_open(struct store *s, const struct filegen_spec *spec,
 	}
 	if (!ps && policy_needs_key(spec->policy)) {
 		filegen_free(g);
-		return err_set(e, -EINVAL, "the policy hashes fields: a key "
-					   "is needed");
+		return err_set(e, -EINVAL,
+			       "the policy hashes fields: a key "
+			       "is needed");
 	}
 	g->ps = ps;
 	buf_init(&g->scratch, 1 << 20);
-	g->header_due = pos == NULL;
-	g->off = pos ? off : 0;
-	ret = pos ? store_scan_open_at(s, spec->table, spec->t0, spec->t1,
-				       pos, poslen, &g->scan, e)
-		  : store_scan_open(s, spec->table, spec->t0, spec->t1,
-				    &g->scan, e);
+	g->header_due = at == NULL;
+	g->off = at ? at->off : 0;
+	ret = open_scan(s, spec, at, &g->scan, e);
 	if (ret) {
 		filegen_free(g);
 		return ret;
@@ -189,8 +201,7 @@ static int checkpoint(struct filegen *g, struct err *e)
 	return 0;
 }
 
-int filegen_fill(struct filegen *g, struct buf *out, size_t want,
-		 struct err *e)
+int filegen_fill(struct filegen *g, struct buf *out, size_t want, struct err *e)
 {
 	size_t start = out->len;
 

@@ -15,17 +15,18 @@
 
 #include "log.h"
 
-#define FS_BUCKETS	 4096
-#define TTL_SHORT	 1.0	/* seconds: the current period, directories */
-#define TTL_SETTLED	 3600.0 /* a period long over */
-#define POLL_NS		 500000000L
-#define FS_MAX_THREADS	 16
-#define FS_BLKSIZE	 (128 * 1024)
+#define FS_BUCKETS     4096
+#define TTL_SHORT      1.0    /* seconds: the current period, directories */
+#define TTL_SETTLED    3600.0 /* a period long over */
+#define POLL_NS	       500000000L
+#define FS_MAX_THREADS 16
+#define FS_BLKSIZE     131072L
 
 struct fs_inode {
 	uint64_t ino;
 	struct tree_node node;
-	struct tree_file *file; /* files only: the facts this inode stands for */
+	struct tree_file
+		*file; /* files only: the facts this inode stands for */
 	uint64_t nlookup;
 	int opens;
 	struct tree_reader *reader; /* shared by the inode's open handles */
@@ -59,7 +60,8 @@ static struct fs *fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-/* ---- inode table ---------------------------------------------------------- */
+/* ---- inode table ----------------------------------------------------------
+ */
 
 static struct fs_inode **slot_of(struct fs *fs, uint64_t ino)
 {
@@ -141,7 +143,8 @@ static void inode_forget(struct fs *fs, uint64_t ino, uint64_t n)
 		inode_free(in);
 }
 
-/* ---- attributes ----------------------------------------------------------- */
+/* ---- attributes -----------------------------------------------------------
+ */
 
 static void fill_stat(const struct tree_stat *ts, struct stat *st)
 {
@@ -213,7 +216,8 @@ static void entry_of(const struct tree_stat *ts, struct fuse_entry_param *ep)
 	ep->entry_timeout = ttl_of(ts);
 }
 
-/* ---- callbacks ------------------------------------------------------------ */
+/* ---- callbacks ------------------------------------------------------------
+ */
 
 static void fs_init(void *data, struct fuse_conn_info *conn)
 {
@@ -349,78 +353,82 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
-/* Add entry i (offsets: 1, 2 for "." and "..", then 3 + i) to the reply
- * buffer; returns the bytes it took, 0 if it did not fit. */
-static size_t add_plain(fuse_req_t req, char *p, size_t rem, const char *name,
-			uint64_t ino, int dir, off_t next)
-{
-	struct stat st;
+/* A readdir reply being filled: "." and ".." at offsets 0 and 1, then the
+ * listing's entries; each entry's offset is the next one's. */
+struct fs_fill {
+	fuse_req_t req;
+	struct fs *fs;
+	char *buf;
+	size_t size, used;
+	int plus;
+};
 
-	memset(&st, 0, sizeof(st));
-	st.st_ino = ino;
-	st.st_mode = dir ? S_IFDIR : S_IFREG;
-	return fuse_add_direntry(req, p, rem, name, &st, next);
+/* Add one entry; returns 0, or 1 once the buffer is full. */
+static int fill_add(struct fs_fill *fl, const char *name,
+		    const struct fuse_entry_param *ep, off_t next)
+{
+	char *p = fl->buf + fl->used;
+	size_t rem = fl->size - fl->used, n;
+
+	if (fl->plus)
+		n = fuse_add_direntry_plus(fl->req, p, rem, name, ep, next);
+	else
+		n = fuse_add_direntry(fl->req, p, rem, name, &ep->attr, next);
+	if (n > rem)
+		return 1;
+	fl->used += n;
+	return 0;
+}
+
+static int fill_dot(struct fs_fill *fl, fuse_ino_t ino, off_t i)
+{
+	struct fuse_entry_param ep;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.attr.st_mode = S_IFDIR | 0555;
+	ep.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
+	return fill_add(fl, i == 0 ? "." : "..", &ep, i + 1);
+}
+
+/* Add child cn; readdirplus counts as a lookup of it. */
+static int fill_child(struct fs_fill *fl, const struct tree_node *cn,
+		      const char *name, off_t next)
+{
+	struct tree_stat ts;
+	struct tree_file *file;
+	struct fuse_entry_param ep;
+
+	if (stat_node(fl->fs, cn, &ts, &file))
+		return 0; /* gone since opendir, or failed (logged) */
+	entry_of(&ts, &ep);
+	if (fill_add(fl, name, &ep, next)) {
+		tree_file_put(file);
+		return 1;
+	}
+	if (!fl->plus) {
+		tree_file_put(file);
+		return 0;
+	}
+	return inode_remember(fl->fs, ts.ino, cn, file) ? 1 : 0;
 }
 
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, int plus)
 {
-	struct fs *fs = fs_of(req);
 	struct fs_dir *d = (struct fs_dir *)(uintptr_t)fi->fh;
-	char *buf = malloc(size);
-	size_t used = 0;
+	struct fs_fill fl = { req, fs_of(req), malloc(size), size, 0, plus };
+	int full = 0;
 
-	if (!buf) {
+	if (!fl.buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (off_t i = off; i < (off_t)d->n + 2; i++) {
-		size_t n;
-
-		if (i < 2) {
-			const char *name = i == 0 ? "." : "..";
-			struct fuse_entry_param ep;
-
-			memset(&ep, 0, sizeof(ep));
-			ep.attr.st_mode = S_IFDIR | 0555;
-			ep.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
-			n = plus ? fuse_add_direntry_plus(req, buf + used,
-							  size - used, name,
-							  &ep, i + 1)
-				 : add_plain(req, buf + used, size - used,
-					     name, ep.attr.st_ino, 1, i + 1);
-		} else {
-			const struct tree_node *cn = &d->nodes[i - 2];
-			struct tree_stat ts;
-			struct tree_file *file;
-			struct fuse_entry_param ep;
-
-			if (stat_node(fs, cn, &ts, &file))
-				continue; /* gone since opendir */
-			entry_of(&ts, &ep);
-			if (plus) {
-				n = fuse_add_direntry_plus(req, buf + used,
-							   size - used,
-							   d->names[i - 2], &ep,
-							   i + 1);
-				if (n <= size - used &&
-				    inode_remember(fs, ts.ino, cn, file))
-					n = size; /* out of memory: stop */
-				else if (n > size - used)
-					tree_file_put(file);
-			} else {
-				n = add_plain(req, buf + used, size - used,
-					      d->names[i - 2], ts.ino,
-					      tree_node_is_dir(cn), i + 1);
-				tree_file_put(file);
-			}
-		}
-		if (n > size - used)
-			break;
-		used += n;
-	}
-	fuse_reply_buf(req, buf, used);
-	free(buf);
+	for (off_t i = off; i < (off_t)d->n + 2 && !full; i++)
+		full = i < 2 ? fill_dot(&fl, ino, i)
+			     : fill_child(&fl, &d->nodes[i - 2],
+					  d->names[i - 2], i + 1);
+	fuse_reply_buf(req, fl.buf, fl.used);
+	free(fl.buf);
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -629,7 +637,8 @@ static const struct fuse_lowlevel_ops fs_ops = {
 	.create = fs_create,
 };
 
-/* ---- the notifier thread -------------------------------------------------- */
+/* ---- the notifier thread --------------------------------------------------
+ */
 
 static void queue_change(void *arg, const struct tree_node *parent,
 			 const struct tree_node *node)
@@ -668,8 +677,8 @@ static void flush_queue(struct fs *fs)
 			fs->se, q[i].parent, q[i].name, strlen(q[i].name));
 
 		if (ret && ret != -ENOENT && ret != -EBADF && ret != -ENODEV)
-			log_at(LOG_WARNING, "invalidating %s: %s", q[i].name,
-			       strerror(-ret));
+			log_at(LOG_WARNING, "invalidating %s: error %d",
+			       q[i].name, -ret);
 	}
 	free(q);
 }
@@ -700,7 +709,8 @@ static void *notifier(void *arg)
 	return NULL;
 }
 
-/* ---- running -------------------------------------------------------------- */
+/* ---- running --------------------------------------------------------------
+ */
 
 static void fs_free(struct fs *fs)
 {

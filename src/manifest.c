@@ -41,16 +41,25 @@ static int fail(struct manifest *m, struct err *e, const char *what)
 		       sqlite3_errmsg(m->db));
 }
 
+/* -errno with "DIR: what: reason" in e. */
+static int dir_fail(const char *dir, const char *what, struct err *e)
+{
+	int code = -errno;
+	char why[128];
+
+	if (strerror_r(-code, why, sizeof(why)))
+		snprintf(why, sizeof(why), "error %d", -code);
+	return err_set(e, code, "%s: %s: %s", dir, what, why);
+}
+
 static int check_dir(const char *dir, struct err *e)
 {
 	struct stat st;
 
 	if (mkdir(dir, 0700) && errno != EEXIST)
-		return err_set(e, -errno, "%s: cannot create the cache "
-					  "directory: %s",
-			       dir, strerror(errno));
+		return dir_fail(dir, "cannot create the cache directory", e);
 	if (stat(dir, &st))
-		return err_set(e, -errno, "%s: %s", dir, strerror(errno));
+		return dir_fail(dir, "cannot use the cache directory", e);
 	if (!S_ISDIR(st.st_mode))
 		return err_set(e, -ENOTDIR, "%s: the cache is not a directory",
 			       dir);
@@ -194,8 +203,7 @@ int manifest_put(struct manifest *m, const unsigned char key[MANIFEST_KEY_LEN],
 	bind_id(st, key, path);
 	sqlite3_bind_int64(st, 3, in->version);
 	sqlite3_bind_int64(st, 4, (int64_t)in->size);
-	sqlite3_bind_blob(st, 5, in->sha256, sizeof(in->sha256),
-			  SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, in->sha256, sizeof(in->sha256), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, in->mtime);
 	sqlite3_bind_blob(st, 7, in->ckpt.data, (int)in->ckpt.len,
 			  SQLITE_STATIC);

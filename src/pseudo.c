@@ -293,8 +293,7 @@ void pseudo_digest_add(struct pseudo_digest *d, const void *p, size_t n)
 		d->failed = 1;
 }
 
-int pseudo_digest_end(struct pseudo_digest *d,
-		      unsigned char out[PSEUDO_ID_LEN])
+int pseudo_digest_end(struct pseudo_digest *d, unsigned char out[PSEUDO_ID_LEN])
 {
 	unsigned int len = 0;
 	int ok = !d->failed && EVP_DigestFinal_ex(d->ctx, out, &len) == 1 &&

@@ -1691,7 +1691,7 @@ static int scan_new(struct store *s, const struct table *t, int at,
 	sc->tcol = (int)sc->nv;
 	for (size_t i = 0; i < t->ncols; i++)
 		sc->tcol += t->cols[i].type == COL_DATETIME;
-	sc->vals = calloc(sc->nv, sizeof(*sc->vals));
+	sc->vals = calloc(sc->nv + 1, sizeof(*sc->vals));
 	if (!sc->vals) {
 		store_scan_close(sc);
 		return err_set(e, -ENOMEM, "out of memory");
@@ -1764,22 +1764,22 @@ static int bind_pos(struct store_scan *sc, const char *pos, size_t len)
 	return p == end ? 0 : -EINVAL;
 }
 
-int store_scan_open_at(struct store *s, const struct table *t, int64_t t0,
-		       int64_t t1, const char *pos, size_t poslen,
+int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 		       struct store_scan **out, struct err *e)
 {
-	int ret = scan_new(s, t, 1, out, e);
+	struct store_scan *sc = NULL;
+	int ret = scan_new(s, from->table, 1, &sc, e);
 
-	if (ret)
-		return ret;
-	sqlite3_bind_int64((*out)->st, 1, t0);
-	sqlite3_bind_int64((*out)->st, 2, t1);
-	if (bind_pos(*out, pos, poslen)) {
-		store_scan_close(*out);
-		*out = NULL;
-		return err_set(e, -EINVAL, "%s: a bad scan position",
-			       s->path);
+	*out = NULL;
+	if (ret || !sc)
+		return ret ? ret : -ENOMEM;
+	sqlite3_bind_int64(sc->st, 1, from->t0);
+	sqlite3_bind_int64(sc->st, 2, from->t1);
+	if (bind_pos(sc, from->pos, from->poslen)) {
+		store_scan_close(sc);
+		return err_set(e, -EINVAL, "%s: a bad scan position", s->path);
 	}
+	*out = sc;
 	return 0;
 }
 
@@ -1912,36 +1912,34 @@ int store_version(struct store *s, int64_t *version, int64_t *committed,
 		       : db_fail(s, rc, e, "read the store");
 }
 
-int store_last_touch(struct store *s, const struct table *t, int64_t first_day,
-		     int64_t last_day, int64_t after, int64_t upto,
-		     int64_t *refresh, int64_t *committed, struct err *e)
+static const char last_touch_sql[] =
+	"SELECT id, committed FROM refresh r WHERE id > ?1 AND id <= ?2 AND "
+	"(EXISTS (SELECT 1 FROM refresh_touch rt WHERE rt.refresh = r.id AND "
+	"rt.tbl = ?3 AND rt.first_day <= ?5 AND (rt.last_day IS NULL OR "
+	"rt.last_day >= ?4)) OR (?6 AND EXISTS (SELECT 1 FROM hr_attribute h "
+	"WHERE h.added_refresh = r.id))) ORDER BY id DESC LIMIT 1";
+
+int store_last_touch(struct store *s, const struct store_touch_query *q,
+		     struct store_touch_hit *out, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = prepare(s,
-			  "SELECT r.id, r.committed FROM refresh_touch rt "
-			  "JOIN refresh r ON r.id = rt.refresh "
-			  "WHERE rt.refresh > ?1 AND rt.refresh <= ?2 AND "
-			  "rt.tbl = ?3 AND rt.first_day <= ?5 AND "
-			  "(rt.last_day IS NULL OR rt.last_day >= ?4) "
-			  "ORDER BY r.id DESC LIMIT 1",
-			  &st, e);
+	int ret = prepare(s, last_touch_sql, &st, e);
 	int rc;
 
-	*refresh = 0;
-	if (committed)
-		*committed = 0;
+	out->refresh = 0;
+	out->committed = 0;
 	if (ret)
 		return ret;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, upto);
-	sqlite3_bind_text(st, 3, t->dir, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, first_day);
-	sqlite3_bind_int64(st, 5, last_day);
+	sqlite3_bind_int64(st, 1, q->after);
+	sqlite3_bind_int64(st, 2, q->upto);
+	sqlite3_bind_text(st, 3, q->table->dir, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, q->first_day);
+	sqlite3_bind_int64(st, 5, q->last_day);
+	sqlite3_bind_int(st, 6, q->table->hr_attributes);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*refresh = sqlite3_column_int64(st, 0);
-		if (committed)
-			*committed = sqlite3_column_int64(st, 1);
+		out->refresh = sqlite3_column_int64(st, 0);
+		out->committed = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE

@@ -138,10 +138,12 @@ static int64_t range_end(const struct tree *t)
 
 static int64_t day_of(int64_t secs)
 {
-	return secs >= 0 ? secs / DAY_SECS : -((-secs + DAY_SECS - 1) / DAY_SECS);
+	return secs >= 0 ? secs / DAY_SECS
+			 : -((-secs + DAY_SECS - 1) / DAY_SECS);
 }
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections ----------------------------------------------------------
+ */
 
 static void conn_free(struct conn *c)
 {
@@ -198,7 +200,8 @@ static void conn_put(struct tree *t, struct conn *c)
 	conn_free(c);
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 static struct tree_file *file_new(struct tree *t, const struct tree_node *n)
 {
@@ -349,7 +352,7 @@ static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
 	spec_of(t, f, &spec);
 	buf_reset(&f->ckpt_blob);
 	f->size = 0;
-	ret = filegen_open(c->s, &spec, c->ps, NULL, 0, 0, &g, e);
+	ret = filegen_open(c->s, &spec, c->ps, NULL, &g, e);
 	if (ret) {
 		pseudo_digest_free(d);
 		return ret;
@@ -373,51 +376,39 @@ static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
 }
 
 /* The days of f's span, for the store's touch records. */
-static void file_days(const struct tree_file *f, int64_t *first,
-		      int64_t *last)
+static void file_days(const struct tree_file *f, int64_t *first, int64_t *last)
 {
 	*first = day_of(f->t0);
 	*last = day_of(f->t1 - 1);
 }
 
 static int changed_since(struct conn *c, const struct tree_file *f,
-			 int64_t after, int64_t upto, int64_t *refresh,
-			 int64_t *committed, struct err *e)
+			 int64_t after, int64_t upto,
+			 struct store_touch_hit *hit, struct err *e)
 {
-	int64_t first, last;
+	struct store_touch_query q = { f->node.table, 0, 0, after, upto };
 
-	file_days(f, &first, &last);
-	return store_last_touch(c->s, f->node.table, first, last, after, upto,
-				refresh, committed, e);
+	file_days(f, &q.first_day, &q.last_day);
+	return store_last_touch(c->s, &q, hit, e);
 }
 
 /* The manifest's entry, if it still holds at version w. */
 static int from_manifest(struct tree *t, struct conn *c, struct tree_file *f,
-			 int64_t w, struct manifest_entry *me, int *found,
-			 struct err *e)
+			 int64_t w, struct manifest_entry *me, struct err *e)
 {
-	int64_t r = 0;
+	struct store_touch_hit hit = { 0, 0 };
 	int ret;
 
-	*found = 0;
-	if (!t->man)
-		return 0;
-	ret = manifest_get(t->man, t->digest, f->path, me, e);
-	if (ret < 0) {
+	me->version = -1; /* not found */
+	ret = t->man ? manifest_get(t->man, t->digest, f->path, me, e) : 0;
+	if (ret < 0)
 		log_at(LOG_WARNING, "%s (rendering instead)", e->msg);
-		return 0;
-	}
-	if (ret == 0)
-		return 0;
-	*found = 1;
-	if (me->version > w)
+	if (ret <= 0 || me->version > w)
 		return 0;
 	if (me->version < w) {
-		ret = changed_since(c, f, me->version, w, &r, NULL, e);
-		if (ret)
+		ret = changed_since(c, f, me->version, w, &hit, e);
+		if (ret || hit.refresh)
 			return ret;
-		if (r)
-			return 0;
 		manifest_set_version(t->man, t->digest, f->path, w, e);
 	}
 	f->version = w;
@@ -435,62 +426,71 @@ static int from_manifest(struct tree *t, struct conn *c, struct tree_file *f,
  * newest refresh that touched the file (the previous mtime if the bytes
  * did not change after all). */
 static int pick_mtime(struct conn *c, struct tree_file *f, int64_t w,
-		      const struct manifest_entry *me, int found,
-		      struct err *e)
+		      const struct manifest_entry *me, struct err *e)
 {
-	int64_t r = 0, committed = 0, v;
+	struct store_touch_hit hit = { 0, 0 };
+	int64_t v;
 	int ret;
 
-	if (found && memcmp(me->sha256, f->sha, sizeof(f->sha)) == 0) {
+	if (me->version >= 0 &&
+	    memcmp(me->sha256, f->sha, sizeof(f->sha)) == 0) {
 		f->mtime = me->mtime;
 		return 0;
 	}
-	ret = changed_since(c, f, 0, w, &r, &committed, e);
+	ret = changed_since(c, f, 0, w, &hit, e);
+	if (!ret && !hit.refresh)
+		ret = store_version(c->s, &v, &hit.committed, e);
+	f->mtime = hit.committed;
+	return ret;
+}
+
+/* Render f at version w and remember its facts in the manifest. */
+static int fresh_facts(struct tree *t, struct conn *c, struct tree_file *f,
+		       int64_t w, struct manifest_entry *me, struct err *e)
+{
+	int ret = render_facts(t, c, f, e);
+
+	if (!ret)
+		ret = pick_mtime(c, f, w, me, e);
 	if (ret)
 		return ret;
-	if (!r)
-		ret = store_version(c->s, &v, &committed, e);
-	f->mtime = committed;
-	return ret;
+	f->version = w;
+	me->version = w;
+	me->size = f->size;
+	memcpy(me->sha256, f->sha, sizeof(f->sha));
+	me->mtime = f->mtime;
+	buf_reset(&me->ckpt);
+	buf_add(&me->ckpt, f->ckpt_blob.data, f->ckpt_blob.len);
+	if (t->man && manifest_put(t->man, t->digest, f->path, me, e))
+		log_at(LOG_WARNING, "%s (continuing)", e->msg);
+	return 0;
 }
 
 static int compute_facts(struct tree *t, struct tree_file *f, struct err *e)
 {
-	struct manifest_entry me = { 0, 0, { 0 }, 0, BUF_INIT(1 << 26) };
-	struct conn *c;
-	int64_t w;
-	int found = 0, ret = conn_get(t, &c, e);
+	struct manifest_entry me = { -1, 0, { 0 }, 0, BUF_INIT(1 << 26) };
+	struct conn *c = NULL;
+	int64_t w = 0;
+	int ret = conn_get(t, &c, e);
 
-	if (ret)
-		return ret;
+	if (ret || !c)
+		return ret ? ret : -ENOMEM;
 	ret = store_snapshot_begin(c->s, &w, e);
 	if (!ret)
-		ret = from_manifest(t, c, f, w, &me, &found, e);
-	if (ret == 0) {
-		ret = render_facts(t, c, f, e);
-		if (!ret)
-			ret = pick_mtime(c, f, w, &me, found, e);
-		f->version = w;
-		buf_reset(&me.ckpt);
-		me = (struct manifest_entry){ w, f->size, { 0 }, f->mtime,
-					      me.ckpt };
-		memcpy(me.sha256, f->sha, sizeof(f->sha));
-		buf_add(&me.ckpt, f->ckpt_blob.data, f->ckpt_blob.len);
-		if (!ret && t->man &&
-		    manifest_put(t->man, t->digest, f->path, &me, e))
-			log_at(LOG_WARNING, "%s (continuing)", e->msg);
-		ret = ret ? ret : 0;
-	} else if (ret > 0) {
-		ret = 0;
-	}
+		ret = from_manifest(t, c, f, w, &me, e);
+	if (ret == 0)
+		ret = fresh_facts(t, c, f, w, &me, e);
 	buf_release(&me.ckpt);
 	conn_put(t, c);
+	if (ret > 0)
+		ret = 0;
 	if (!ret)
 		f->ino = ino_of(f->path, f->sha);
 	return ret;
 }
 
-/* ---- views ---------------------------------------------------------------- */
+/* ---- views ----------------------------------------------------------------
+ */
 
 static void view_unref_locked(struct view *v)
 {
@@ -539,8 +539,8 @@ static int list_periods(struct tree *t, struct conn *c, struct view_table *vt,
 }
 
 /* Whether an HR row is valid at some time of [t0, t1). */
-static int hr_in(struct conn *c, const struct table *ph, int64_t t0,
-		 int64_t t1, struct err *e)
+static int hr_in(struct conn *c, const struct table *ph, int64_t t0, int64_t t1,
+		 struct err *e)
 {
 	struct store_scan *sc;
 	const struct value *vals;
@@ -560,35 +560,47 @@ static int cmp_period(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+/* All periods of the view's tables, in order, without repeats. */
+static int union_periods(const struct view *v, struct view_table *all)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < v->ntables; i++)
+		for (size_t j = 0; j < v->tables[i].n; j++)
+			if (add_period(all, &v->tables[i].periods[j]))
+				return -ENOMEM;
+	if (all->n)
+		qsort(all->periods, all->n, sizeof(all->periods[0]),
+		      cmp_period);
+	for (size_t j = 0; j < all->n; j++)
+		if (!k || all->periods[j].start != all->periods[k - 1].start)
+			all->periods[k++] = all->periods[j];
+	all->n = k;
+	return 0;
+}
+
 /* person_historical: the periods of the other tables that have HR rows. */
 static int list_hr_periods(struct tree *t, struct conn *c, struct view *v,
 			   struct view_table *vt, struct err *e)
 {
 	struct view_table all = { NULL, NULL, NULL, 0 };
-	int ret = 0;
+	int ret = union_periods(v, &all);
 
-	for (size_t i = 0; i < v->ntables && !ret; i++)
-		for (size_t j = 0; j < v->tables[i].n && !ret; j++)
-			ret = add_period(&all, &v->tables[i].periods[j]);
 	if (ret) {
 		free(all.periods);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
-	if (all.n)
-		qsort(all.periods, all.n, sizeof(*all.periods), cmp_period);
 	for (size_t j = 0; j < all.n && !ret; j++) {
 		const struct period *p = &all.periods[j];
-		int64_t t0 = p->start > range_start(t) ? p->start
-						       : range_start(t);
+		int64_t t0 =
+			p->start > range_start(t) ? p->start : range_start(t);
 		int64_t t1 = p->end < range_end(t) ? p->end : range_end(t);
 
-		if (j && p->start == all.periods[j - 1].start)
-			continue;
 		ret = hr_in(c, vt->table, t0, t1, e);
 		if (ret == 1)
-			ret = add_period(vt, p) ? err_set(e, -ENOMEM,
-							  "out of memory")
-						: 0;
+			ret = add_period(vt, p)
+				      ? err_set(e, -ENOMEM, "out of memory")
+				      : 0;
 	}
 	free(all.periods);
 	return ret;
@@ -596,27 +608,21 @@ static int list_hr_periods(struct tree *t, struct conn *c, struct view *v,
 
 static int view_files(struct view_table *vt)
 {
-	vt->files = calloc(vt->n ? vt->n : 1, sizeof(*vt->files));
+	vt->files = calloc(vt->n ? vt->n : 1, sizeof(struct tree_file *));
 	return vt->files ? 0 : -ENOMEM;
 }
 
-/* The tables in scope with their periods, at c's snapshot. */
-static int view_tables(struct tree *t, struct conn *c, struct view *v,
-		       struct err *e)
+/* The activity tables in scope that hold rows in the range. */
+static int activity_tables(struct tree *t, struct conn *c, struct view *v,
+			   struct err *e)
 {
-	const struct table *ph = NULL;
-	struct view_table hr = { NULL, NULL, NULL, 0 };
 	int ret = 0;
 
 	for (size_t i = 0; i < schema_ntables && !ret; i++) {
 		const struct table *tb = &schema_tables[i];
 		struct view_table vt = { tb, NULL, NULL, 0 };
 
-		if (tb->instant == INSTANT_SPAN) {
-			ph = tb;
-			continue;
-		}
-		if (!tree_in_scope(t->scope, tb))
+		if (tb->instant == INSTANT_SPAN || !tree_in_scope(t->scope, tb))
 			continue;
 		ret = list_periods(t, c, &vt, e);
 		if (!ret && vt.n)
@@ -624,14 +630,23 @@ static int view_tables(struct tree *t, struct conn *c, struct view *v,
 		else
 			free(vt.periods);
 	}
-	if (!ret && ph) {
-		hr.table = ph;
+	return ret;
+}
+
+/* The tables in scope with their periods, at c's snapshot;
+ * person_historical first, as in schema order. */
+static int view_tables(struct tree *t, struct conn *c, struct view *v,
+		       struct err *e)
+{
+	struct view_table hr = { schema_table("PersonHistorical"), NULL, NULL,
+				 0 };
+	int ret = activity_tables(t, c, v, e);
+
+	if (!ret && hr.table)
 		ret = list_hr_periods(t, c, v, &hr, e);
-	}
 	if (!ret && hr.n) {
-		/* person_historical first: schema order */
 		memmove(&v->tables[1], &v->tables[0],
-			v->ntables * sizeof(v->tables[0]));
+			v->ntables * sizeof(struct view_table));
 		v->tables[0] = hr;
 		v->ntables++;
 	} else {
@@ -671,11 +686,12 @@ static int build_view(struct tree *t, struct view **out, struct err *e)
 	return 0;
 }
 
-static struct view_table *view_table_of(struct view *v, const struct table *tb)
+static struct view_table *view_table_of(const struct view *v,
+					const struct table *tb)
 {
 	for (size_t i = 0; i < v->ntables; i++)
 		if (v->tables[i].table == tb)
-			return &v->tables[i];
+			return (struct view_table *)&v->tables[i];
 	return NULL;
 }
 
@@ -695,7 +711,8 @@ static long find_period(const struct view_table *vt, int64_t start)
 	return lo < vt->n && vt->periods[lo].start == start ? (long)lo : -1;
 }
 
-/* ---- update --------------------------------------------------------------- */
+/* ---- update ---------------------------------------------------------------
+ */
 
 struct change_ctx {
 	tree_change_fn fn;
@@ -717,8 +734,7 @@ static void tell_missing(struct change_ctx *cc, const struct view_table *vt,
 			 const struct view_table *other)
 {
 	for (size_t j = 0; j < vt->n; j++) {
-		struct tree_node n = { TREE_PERIOD, vt->table,
-				       vt->periods[j] };
+		struct tree_node n = { TREE_PERIOD, vt->table, vt->periods[j] };
 
 		if (other && find_period(other, vt->periods[j].start) >= 0)
 			continue;
@@ -729,49 +745,83 @@ static void tell_missing(struct change_ctx *cc, const struct view_table *vt,
 }
 
 /* Carry the unchanged files of old into v; tell about the rest. */
-static int carry_over(struct conn *c, struct view *old,
-		      struct view *v, struct change_ctx *cc, struct err *e)
+struct carry {
+	struct conn *c;
+	const struct view *old;
+	struct view *v;
+	struct change_ctx *cc;
+	struct err *e;
+};
+
+/* Period j of vt: old's file object if its bytes cannot have changed. */
+static int carry_file(struct carry *cr, const struct view_table *ot,
+		      struct view_table *vt, size_t j)
+{
+	long k = find_period(ot, vt->periods[j].start);
+	struct tree_node fn = { TREE_FILE, vt->table, vt->periods[j] };
+	struct store_touch_hit hit = { 0, 0 };
+	struct tree_file *of = k >= 0 ? ot->files[k] : NULL;
+	int ret;
+
+	if (!of) /* a new period (told already), or never looked up */
+		return 0;
+	ret = changed_since(cr->c, of, cr->old->version, cr->v->version, &hit,
+			    cr->e);
+	if (ret)
+		return ret;
+	if (hit.refresh) {
+		tell(cr->cc, &fn);
+		return 0;
+	}
+	tree_file_hold(of);
+	vt->files[j] = of;
+	return 0;
+}
+
+static int carry_over(struct carry *cr)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < v->ntables && !ret; i++) {
-		struct view_table *vt = &v->tables[i];
-		struct view_table *ot = view_table_of(old, vt->table);
+	for (size_t i = 0; i < cr->v->ntables && !ret; i++) {
+		struct view_table *vt = &cr->v->tables[i];
+		const struct view_table *ot = view_table_of(cr->old, vt->table);
 		struct tree_node tn = { TREE_TABLE, vt->table, { 0, 0 } };
 
 		if (!ot)
-			tell(cc, &tn);
-		tell_missing(cc, vt, ot);
-		for (size_t j = 0; ot && j < vt->n && !ret; j++) {
-			long k = find_period(ot, vt->periods[j].start);
-			struct tree_file *of = k >= 0 ? ot->files[k] : NULL;
-			struct tree_node fn = { TREE_FILE, vt->table,
-						vt->periods[j] };
-			int64_t r = 0;
-
-			if (k < 0)
-				continue;
-			if (of)
-				ret = changed_since(c, of, old->version,
-						    v->version, &r, NULL, e);
-			if (ret || (of && !r)) {
-				vt->files[j] = ret ? NULL : of;
-				if (!ret)
-					tree_file_hold(of);
-				continue;
-			}
-			tell(cc, &fn);
-		}
+			tell(cr->cc, &tn);
+		tell_missing(cr->cc, vt, ot);
+		for (size_t j = 0; ot && j < vt->n && !ret; j++)
+			ret = carry_file(cr, ot, vt, j);
 	}
-	for (size_t i = 0; i < old->ntables; i++) {
-		const struct view_table *ot = &old->tables[i];
-		struct view_table *vt = view_table_of(v, ot->table);
+	for (size_t i = 0; i < cr->old->ntables; i++) {
+		const struct view_table *ot = &cr->old->tables[i];
+		const struct view_table *vt = view_table_of(cr->v, ot->table);
 		struct tree_node tn = { TREE_TABLE, ot->table, { 0, 0 } };
 
 		if (!vt)
-			tell(cc, &tn);
-		tell_missing(cc, ot, vt);
+			tell(cr->cc, &tn);
+		tell_missing(cr->cc, ot, vt);
 	}
+	return ret;
+}
+
+/* Build the view of the store's newest version and put it in place. */
+static int new_view(struct tree *t, struct conn *c, struct view *old,
+		    struct change_ctx *cc, struct err *e)
+{
+	struct carry cr = { c, old, NULL, cc, e };
+	int ret = build_view(t, &cr.v, e);
+
+	if (!ret && cr.v)
+		ret = carry_over(&cr);
+	pthread_mutex_lock(&t->lock);
+	if (!ret) {
+		view_unref_locked(t->view);
+		t->view = cr.v;
+	} else {
+		view_unref_locked(cr.v);
+	}
+	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
 
@@ -779,44 +829,30 @@ int tree_update(struct tree *t, tree_change_fn fn, void *arg, int *changed,
 		struct err *e)
 {
 	struct change_ctx cc = { fn, arg };
-	struct view *old, *v = NULL;
 	struct conn *c = NULL;
-	int64_t now;
+	int64_t now = 0, have;
 	int ret;
 
 	*changed = 0;
 	pthread_mutex_lock(&t->updating);
 	ret = conn_get(t, &c, e);
-	if (!ret)
+	if (!ret && c)
 		ret = store_version(c->s, &now, NULL, e);
 	pthread_mutex_lock(&t->lock);
-	old = t->view;
-	old->refs++;
+	have = t->view->version;
 	pthread_mutex_unlock(&t->lock);
-	if (!ret && now != old->version) {
-		ret = build_view(t, &v, e);
-		if (!ret)
-			ret = carry_over(c, old, v, &cc, e);
-		if (!ret) {
-			pthread_mutex_lock(&t->lock);
-			view_unref_locked(t->view);
-			t->view = v;
-			v = NULL;
-			pthread_mutex_unlock(&t->lock);
-			*changed = 1;
-		}
+	if (!ret && c && now != have) {
+		/* only this thread replaces t->view (t->updating) */
+		ret = new_view(t, c, t->view, &cc, e);
+		*changed = !ret;
 	}
-	pthread_mutex_lock(&t->lock);
-	view_unref_locked(old);
-	if (v)
-		view_unref_locked(v);
-	pthread_mutex_unlock(&t->lock);
 	conn_put(t, c);
 	pthread_mutex_unlock(&t->updating);
 	return ret;
 }
 
-/* ---- open and close ------------------------------------------------------- */
+/* ---- open and close -------------------------------------------------------
+ */
 
 static void readme_text(const struct tree *t, const struct tree_options *o,
 			struct buf *b)
@@ -896,8 +932,7 @@ static int make_readme(struct tree *t, const struct tree_options *o,
 }
 
 /* The name of a hashed column, for the missing-key message. */
-static const char *hashed_column(const struct policy *p, char *buf,
-				 size_t size)
+static const char *hashed_column(const struct policy *p, char *buf, size_t size)
 {
 	for (size_t i = 0; i < schema_ntables; i++) {
 		const struct table *tb = &schema_tables[i];
@@ -1053,7 +1088,8 @@ void tree_close(struct tree *t)
 	free(t);
 }
 
-/* ---- the namespace -------------------------------------------------------- */
+/* ---- the namespace --------------------------------------------------------
+ */
 
 /* The slot of file node n in the current view, with t->lock held. */
 static struct tree_file **file_slot(struct tree *t, const struct tree_node *n,
@@ -1113,7 +1149,8 @@ static int collect(struct tree *t, const struct tree_node *dir,
 	if (dir->kind == TREE_ROOT) {
 		ret = listing_add(l, &n);
 		for (size_t i = 0; i < v->ntables && !ret; i++) {
-			n = (struct tree_node){ TREE_TABLE, v->tables[i].table,
+			n = (struct tree_node){ TREE_TABLE,
+						v->tables[i].table,
 						{ 0, 0 } };
 			ret = listing_add(l, &n);
 		}
@@ -1237,13 +1274,15 @@ int tree_file_get(struct tree *t, const struct tree_node *n,
 	return ret;
 }
 
-/* ---- readers -------------------------------------------------------------- */
+/* ---- readers --------------------------------------------------------------
+ */
 
 int tree_reader_open(struct tree *t, struct tree_file *f,
 		     struct tree_reader **out, struct err *e)
 {
 	struct tree_reader *r = calloc(1, sizeof(*r));
-	int64_t w = 0, changed = 0;
+	struct store_touch_hit hit = { 0, 0 };
+	int64_t w = 0;
 	int ret = 0;
 
 	*out = NULL;
@@ -1258,9 +1297,8 @@ int tree_reader_open(struct tree *t, struct tree_file *f,
 		if (!ret)
 			ret = store_snapshot_begin(r->c->s, &w, e);
 		if (!ret && w != f->version)
-			ret = changed_since(r->c, f, f->version, w, &changed,
-					    NULL, e);
-		if (!ret && changed)
+			ret = changed_since(r->c, f, f->version, w, &hit, e);
+		if (!ret && hit.refresh)
 			ret = err_set(e, -ESTALE,
 				      "%s changed since it was looked up",
 				      f->path);
@@ -1297,6 +1335,7 @@ static int reposition(struct tree_reader *r, uint64_t off, struct err *e)
 {
 	const struct tree_file *f = r->f;
 	const struct ckpt *k = ckpt_before(f, off);
+	struct filegen_resume at;
 	struct filegen_spec spec;
 
 	filegen_free(r->g);
@@ -1304,9 +1343,11 @@ static int reposition(struct tree_reader *r, uint64_t off, struct err *e)
 	buf_reset(&r->win);
 	r->win_off = k ? k->off : 0;
 	spec_of(r->t, f, &spec);
-	return filegen_open(r->c->s, &spec, r->c->ps,
-			    k ? f->ckpt_blob.data + k->pos : NULL,
-			    k ? k->len : 0, r->win_off, &r->g, e);
+	if (!k)
+		return filegen_open(r->c->s, &spec, r->c->ps, NULL, &r->g, e);
+	at = (struct filegen_resume){ f->ckpt_blob.data + k->pos, k->len,
+				      k->off };
+	return filegen_open(r->c->s, &spec, r->c->ps, &at, &r->g, e);
 }
 
 /* Forget rendered bytes well behind off, keeping the window bounded. */

@@ -106,27 +106,35 @@ static int set_day(struct tree_options *o, int to, const char *value,
 	return 1;
 }
 
+static int set_interval(struct tree_options *o, const char *value,
+			struct err *e)
+{
+	if (period_parse_interval(value, &o->interval))
+		return err_set(e, -EINVAL,
+			       "option interval=%s: use month, day or week",
+			       value ? value : "");
+	return 1;
+}
+
+static int set_scope(struct tree_options *o, const char *value, struct err *e)
+{
+	if (tree_scope_parse(value, &o->scope))
+		return err_set(e, -EINVAL,
+			       "option scope=%s: use all, or meetings, mail, "
+			       "calls, chat, files joined by '+'",
+			       value ? value : "");
+	return 1;
+}
+
 int tree_option(struct tree_options *o, const char *name, const char *value,
 		struct err *e)
 {
-	if (strcmp(name, "interval") == 0) {
-		if (period_parse_interval(value, &o->interval))
-			return err_set(e, -EINVAL,
-				       "option interval=%s: use month, day or "
-				       "week",
-				       value ? value : "");
-		return 1;
-	}
+	if (strcmp(name, "interval") == 0)
+		return set_interval(o, value, e);
 	if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0)
 		return set_day(o, name[0] == 't', value, e);
-	if (strcmp(name, "scope") == 0) {
-		if (tree_scope_parse(value, &o->scope))
-			return err_set(e, -EINVAL,
-				       "option scope=%s: use all, or meetings, "
-				       "mail, calls, chat, files joined by '+'",
-				       value ? value : "");
-		return 1;
-	}
+	if (strcmp(name, "scope") == 0)
+		return set_scope(o, value, e);
 	if (strcmp(name, "policy") == 0)
 		return set_path(&o->policy, name, value, e);
 	if (strcmp(name, "key") == 0)
@@ -136,7 +144,8 @@ int tree_option(struct tree_options *o, const char *name, const char *value,
 	return 0;
 }
 
-/* ---- nodes ---------------------------------------------------------------- */
+/* ---- nodes ----------------------------------------------------------------
+ */
 
 static int child_of_root(const char *name, struct tree_node *out)
 {
