@@ -1667,7 +1667,7 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 			sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
 		sqlite3_str_appendall(q, ") >= (?3");
 		for (size_t k = 0; k < nk; k++)
-			sqlite3_str_appendf(q, ", ?%zu", k + 4);
+			sqlite3_str_appendf(q, ", ?%d", (int)k + 4);
 		sqlite3_str_appendall(q, ")");
 	}
 	sqlite3_str_appendall(q, " ORDER BY _t");
