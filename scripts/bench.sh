@@ -5,6 +5,10 @@
 #   scripts/bench.sh import    our import vs sqlite3 .import, same CSV files
 #   scripts/bench.sh generate  generate's rows/s (1,000 people x 12 months)
 #   scripts/bench.sh rss       peak RSS of importing one 2 GB file
+#   scripts/bench.sh mount     a 1M-row file through the mount vs sqlite3
+#                              -csv, warm vs a regular file and the FUSE
+#                              ceiling, the daemon's peak RSS
+#   scripts/bench.sh tree      ls -lR of a 1,000 x 12 store's tree
 #   scripts/bench.sh           all of them
 #
 # Sizes: BENCH_PEOPLE / BENCH_MONTHS for the import data (default 300 x 4),
@@ -99,10 +103,96 @@ bench_rss() {
 	rm -f "$work/rss.db"*
 }
 
+# pyread FILE: read it as the FUSE ceiling does (unbuffered 1 MiB reads);
+# prints bytes and MB/s.
+pyread() {
+	/usr/bin/python3 -c '
+import sys, time
+t = time.perf_counter(); n = 0
+with open(sys.argv[1], "rb", buffering=0) as f:
+    while True:
+        b = f.read(1 << 20)
+        if not b: break
+        n += len(b)
+dt = time.perf_counter() - t
+print(n, "%.1f" % (n / dt / 1e6))' "$1"
+}
+
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+mount_tree() { # STORE MNT OPTIONS: mount, print the daemon's pid
+	"$cf" mount "$1" "$2" -o "$3"
+	pgrep -n -f "collabfs mount $1 $2"
+}
+
+bench_mount() {
+	local p=${MOUNT_PEOPLE:-4500} st=$work/mount.db mnt=$work/mnt
+	local key=$work/key pol=$work/policy.txt opts pid f size
+	echo "== mount: $p people x 1 month; meeting_participants through the mount"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months 1 --seed 1 "$st"
+	[ -s "$key" ] || "$cf" keygen "$key" >/dev/null
+	printf '%s\n' 'MeetingParticipants.PersonHistoricalId = hash' \
+		'PersonHistorical.PersonHistoricalId = hash' >"$pol"
+	opts="key=$key,policy=$pol"
+	rm -rf "$st.cache"
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	pid=$(mount_tree "$st" "$mnt" "$opts")
+	f=$mnt/meeting_participants/2022-01/meeting_participants_2022-01.csv
+	timed "first stat (renders once to size)" stat "$f"
+	size=$(stat -c %s "$f")
+	echo "  $(($(wc -l <"$f") - 1)) rows, $size bytes"
+	fusermount3 -u "$mnt"
+	pid=$(mount_tree "$st" "$mnt" "$opts")
+	drop_caches
+	read -r _ cold < <(pyread "$f")
+	read -r _ warm < <(pyread "$f")
+	echo "  daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/"$pid"/status)"
+	cp "$f" "$work/plain.csv"
+	fusermount3 -u "$mnt"
+	rm -f "$work/peer.db"
+	sqlite3 "$work/peer.db" ".mode csv" ".import $work/plain.csv t"
+	local peer_bytes
+	peer_bytes=$(sqlite3 -csv "$work/peer.db" "SELECT * FROM t" | wc -c)
+	timed "sqlite3 -csv, same rows" sqlite3 -csv "$work/peer.db" "SELECT * FROM t"
+	local peer_secs=$SECS
+	pyread "$work/plain.csv" >/dev/null
+	read -r _ plain < <(pyread "$work/plain.csv")
+	echo "  ceiling: $(../shared/tools/fuse-ceiling.sh "$size" | tail -1)"
+	awk -v c="$cold" -v w="$warm" -v pl="$plain" -v pb="$peer_bytes" \
+		-v ps="$peer_secs" 'BEGIN {
+		peer = pb / ps / 1e6
+		printf "  cold read %.0f MB/s, sqlite3 -csv %.0f MB/s: ratio %.2f (goal >= 1.0)\n", c, peer, c / peer
+		printf "  warm re-read %.0f MB/s, regular file %.0f MB/s: ratio %.2f (goal >= 0.8; see the ceiling)\n", w, pl, w / pl }'
+	rm -f "$work/plain.csv" "$work/peer.db"
+}
+
+bench_tree() {
+	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12} st=$work/tree.db
+	local mnt=$work/mnt opts
+	echo "== tree: ls -lR of $p people x $m months (goal: < 0.5 s after first touch and after a remount)"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"
+	[ -s "$work/key" ] || "$cf" keygen "$work/key" >/dev/null
+	opts="key=$work/key"
+	rm -rf "$st.cache"
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	mount_tree "$st" "$mnt" "$opts" >/dev/null
+	timed "ls -lR, first touch (sizes every file)" ls -lR "$mnt"
+	timed "ls -lR, again" ls -lR "$mnt"
+	fusermount3 -u "$mnt"
+	mount_tree "$st" "$mnt" "$opts" >/dev/null
+	timed "ls -lR, after a remount" ls -lR "$mnt"
+	echo "  $(find "$mnt" -type f | wc -l) files"
+	fusermount3 -u "$mnt"
+}
+
 case "${1:-all}" in
 import) bench_import ;;
 generate) bench_generate ;;
 rss) bench_rss ;;
-all) bench_import && bench_generate && bench_rss ;;
-*) echo "usage: scripts/bench.sh [import|generate|rss|all]" >&2; exit 2 ;;
+mount) bench_mount ;;
+tree) bench_tree ;;
+all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree ;;
+*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|all]" >&2; exit 2 ;;
 esac

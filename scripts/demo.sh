@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, builds collabfs,
-# generates a demo store and shows what is in it.
+# generates a demo store, mounts it and shows the tree with ls, head and
+# pandas, then unmounts.
 #   scripts/demo.sh [DIR]     (default: ./demo)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,4 +34,34 @@ echo "== importing them into a second store (one refresh)"
 rm -f "$dir/imported.db"*
 "$cf" import "$dir/imported.db" "$dir/csv"
 echo
-echo "The demo store is $dir/demo.db; try: $cf info $dir/demo.db"
+echo "== collabfs keygen + collabfs mount (built-in policy: e-mail addresses hashed)"
+[ -s "$dir/key" ] || "$cf" keygen "$dir/key"
+mnt=$dir/mnt
+mkdir -p "$mnt"
+fusermount3 -u "$mnt" 2>/dev/null || true
+"$cf" mount "$dir/demo.db" "$mnt" -o key="$dir/key"
+trap 'fusermount3 -u "$mnt" 2>/dev/null || true' EXIT
+echo "mounted at $mnt"
+echo
+echo "== ls $mnt; ls -l $mnt/meetings/*"
+ls "$mnt"
+ls -l "$mnt"/meetings/*
+echo
+echo "== head -3 $mnt/person_historical/2022-01/person_historical_2022-01.csv"
+head -3 "$mnt/person_historical/2022-01/person_historical_2022-01.csv"
+echo
+echo "== pandas.read_csv on the mount"
+/usr/bin/python3 - "$mnt" <<'PY'
+import glob, sys
+import pandas as pd
+root = sys.argv[1]
+mp = pd.concat(pd.read_csv(f) for f in sorted(glob.glob(root + "/meeting_participants/*/*.csv")))
+print(len(mp), "meeting participant rows over", mp["MeetingId"].nunique(), "meetings")
+print(mp.groupby("Response").size().to_string())
+PY
+echo
+fusermount3 -u "$mnt"
+trap - EXIT
+echo "unmounted.  Mount it yourself with:"
+echo "  $cf mount $dir/demo.db $mnt -o key=$dir/key"
+echo "  ls $mnt; fusermount3 -u $mnt"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 COLLABFS_PACKAGES=(
 	build-essential cmake pkg-config
-	libsqlite3-dev sqlite3 libssl-dev libfuse3-dev fuse3
+	libsqlite3-dev sqlite3 libssl-dev libfuse3-dev fuse3 rsync procps
 	libcurl4-openssl-dev
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	python3 python3-pandas valgrind time

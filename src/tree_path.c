@@ -70,6 +70,13 @@ int tree_in_scope(unsigned scope, const struct table *t)
 	return bit >= 0 && (scope & (1u << bit));
 }
 
+/* value, quoted and made printable for a message. */
+static const char *quoted(char *buf, size_t size, const char *value)
+{
+	return err_quote(buf, size, value ? value : "",
+			 value ? strlen(value) : 0);
+}
+
 static int set_path(char **slot, const char *name, const char *value,
 		    struct err *e)
 {
@@ -89,13 +96,14 @@ static int set_path(char **slot, const char *name, const char *value,
 static int set_day(struct tree_options *o, int to, const char *value,
 		   struct err *e)
 {
+	char q[80];
 	int64_t day;
 
 	if (period_parse_date(value, &day))
 		return err_set(e, -EINVAL,
-			       "option %s=%s: not a date (YYYY-MM-DD, e.g. "
+			       "option %s: %s is not a date (YYYY-MM-DD, e.g. "
 			       "2022-01-31)",
-			       to ? "to" : "from", value ? value : "");
+			       to ? "to" : "from", quoted(q, sizeof(q), value));
 	if (to) {
 		o->range.to_day = day;
 		o->range.has_to = 1;
@@ -109,20 +117,24 @@ static int set_day(struct tree_options *o, int to, const char *value,
 static int set_interval(struct tree_options *o, const char *value,
 			struct err *e)
 {
+	char q[80];
+
 	if (period_parse_interval(value, &o->interval))
 		return err_set(e, -EINVAL,
-			       "option interval=%s: use month, day or week",
-			       value ? value : "");
+			       "option interval: %s is not month, day or week",
+			       quoted(q, sizeof(q), value));
 	return 1;
 }
 
 static int set_scope(struct tree_options *o, const char *value, struct err *e)
 {
+	char q[80];
+
 	if (tree_scope_parse(value, &o->scope))
 		return err_set(e, -EINVAL,
-			       "option scope=%s: use all, or meetings, mail, "
-			       "calls, chat, files joined by '+'",
-			       value ? value : "");
+			       "option scope: %s is not all, or meetings, "
+			       "mail, calls, chat, files joined by '+'",
+			       quoted(q, sizeof(q), value));
 	return 1;
 }
 

@@ -67,7 +67,7 @@ static void test_options(void)
 	CHECK_INT(tree_option(&o, "interval", "week", &e), 1);
 	CHECK_INT(o.interval, PERIOD_WEEK);
 	CHECK_INT(tree_option(&o, "interval", "year", &e), -EINVAL);
-	CHECK(strstr(e.msg, "interval=year") != NULL);
+	CHECK(strstr(e.msg, "interval: \"year\"") != NULL);
 	CHECK_INT(tree_option(&o, "from", "2022-02-30", &e), -EINVAL);
 	CHECK_INT(tree_option(&o, "scope", "meetings+chat", &e), 1);
 	CHECK(tree_in_scope(o.scope, &schema_tables[1]));  /* Meetings */
