@@ -126,7 +126,7 @@ mount_tree() { # STORE MNT OPTIONS: mount, print the daemon's pid
 }
 
 bench_mount() {
-	local p=${MOUNT_PEOPLE:-4500} st=$work/mount.db mnt=$work/mnt
+	local p=${MOUNT_PEOPLE:-16000} st=$work/mount.db mnt=$work/mnt
 	local key=$work/key pol=$work/policy.txt opts pid f size
 	echo "== mount: $p people x 1 month; meeting_participants through the mount"
 	[ -s "$st" ] || "$cf" generate -q --people "$p" --months 1 --seed 1 "$st"

@@ -22,7 +22,7 @@
 #define CKPT_EVERY    ((uint64_t)1 << 20) /* a checkpoint per MiB */
 #define RENDER_CHUNK  ((size_t)256 << 10) /* bytes rendered per step */
 #define WINDOW_MAX    ((size_t)8 << 20)	  /* a reader's rendered bytes */
-#define WINDOW_BACK   ((uint64_t)2 << 20) /* kept behind the last read */
+#define WINDOW_BACK   ((uint64_t)1 << 20) /* kept behind the last read */
 #define SKIP_MAX      ((uint64_t)4 << 20) /* render forward, not seek */
 #define POOL_IDLE_MAX 8
 #define MAX_TABLES    16
@@ -1356,7 +1356,7 @@ static void slide(struct tree_reader *r, uint64_t off)
 	uint64_t keep = off > WINDOW_BACK ? off - WINDOW_BACK : 0;
 	size_t drop;
 
-	if (r->win.len < WINDOW_MAX / 2 || keep <= r->win_off)
+	if (r->win.len + RENDER_CHUNK < WINDOW_MAX || keep <= r->win_off)
 		return;
 	drop = (size_t)(keep - r->win_off);
 	if (drop > r->win.len)

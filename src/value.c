@@ -484,10 +484,60 @@ void value_format_datetime(struct buf *b, const struct datetime *t)
 	buf_add(b, tmp, (size_t)(p - tmp));
 }
 
+/* The common case fast: d = N / 10^k exactly for some k <= 3 and
+ * 0.001 <= |d| < 1e15 (durations, hours, counts).  N / 10^k, computed in
+ * double, is the correctly rounded value of that decimal, as strtod() of
+ * it is; and "%.15g" prints that decimal (15 digits hold it), so this gives
+ * the bytes the general path would.  Returns the length, 0 if d is not such
+ * a number. */
+static size_t format_decimal(char *tmp, double d)
+{
+	static const double p10[] = { 1.0, 10.0, 100.0, 1000.0 };
+	double a = fabs(d);
+	char digits[24], *p = digits + sizeof(digits), *out = tmp;
+	uint64_t n = 0;
+	int k = 0, len;
+
+	if (!(a >= 0.001 && a < 1e15))
+		return 0;
+	for (; k < 4; k++) {
+		double sc = a * p10[k];
+
+		n = (uint64_t)sc;
+		if (sc < 9007199254740992.0 && (double)n == sc &&
+		    (double)n / p10[k] == a)
+			break;
+	}
+	if (k == 4)
+		return 0;
+	for (; k > 0 && n % 10 == 0; k--)
+		n /= 10;
+	for (int i = 0; i < k; i++) {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	}
+	if (k)
+		*--p = '.';
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	if (d < 0)
+		*out++ = '-';
+	len = (int)(digits + sizeof(digits) - p);
+	memcpy(out, p, (size_t)len);
+	return (size_t)(out - tmp) + (size_t)len;
+}
+
 void value_format_double(struct buf *b, double d)
 {
 	char tmp[40];
-	int n = 0;
+	int n = (int)format_decimal(tmp, d);
+
+	if (n) {
+		buf_add(b, tmp, (size_t)n);
+		return;
+	}
 	/* 15 digits are the shortest form of almost every double; subnormals
 	 * carry fewer significant digits and may need as few as one. */
 	int prec = d != 0.0 && fabs(d) < DBL_MIN ? 1 : 15;
