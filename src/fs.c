@@ -776,12 +776,18 @@ int fs_run(const struct fs_config *cfg, struct err *e)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(cfg->argc, cfg->argv);
 	struct fs *fs = fs_new();
+	struct stat st;
 	struct tree *check = NULL;
 	int ret;
 
 	if (!fs)
 		return err_set(e, -ENOMEM, "out of memory");
 	fs->iv = cfg->tree->interval;
+	if (stat(cfg->mountpoint, &st) || !S_ISDIR(st.st_mode)) {
+		fs_free(fs);
+		return err_set(e, -ENOTDIR, "%s: no such directory to mount on",
+			       cfg->mountpoint);
+	}
 	/* Everything that can be wrong with the store, policy or key is
 	 * found here, before mounting, where the user sees the message. */
 	ret = tree_open(cfg->store, cfg->tree, &check, e);
