@@ -50,7 +50,7 @@ int buf_grow(struct buf *b, size_t n)
 
 void buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (buf_grow(b, n))
+	if (n == 0 || buf_grow(b, n)) /* p may be NULL when n is 0 */
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
