@@ -772,9 +772,21 @@ static int serve(struct fs *fs)
 	return ret;
 }
 
+static int run(const struct fs_config *cfg, struct fuse_args *args,
+	       struct err *e);
+
 int fs_run(const struct fs_config *cfg, struct err *e)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(cfg->argc, cfg->argv);
+	int ret = run(cfg, &args, e);
+
+	fuse_opt_free_args(&args); /* on every path: FUSE may add to args */
+	return ret;
+}
+
+static int run(const struct fs_config *cfg, struct fuse_args *args,
+	       struct err *e)
+{
 	struct fs *fs = fs_new();
 	struct stat st;
 	struct tree *check = NULL;
@@ -788,18 +800,22 @@ int fs_run(const struct fs_config *cfg, struct err *e)
 		return err_set(e, -ENOTDIR, "%s: no such directory to mount on",
 			       cfg->mountpoint);
 	}
-	/* Everything that can be wrong with the store, policy or key is
-	 * found here, before mounting, where the user sees the message. */
+	/* FUSE's options first (it names a bad one on stderr), then
+	 * everything that can be wrong with the store, policy or key, before
+	 * mounting, where the user sees the message. */
+	fs->se = fuse_session_new(args, &fs_ops, sizeof(fs_ops), fs);
+	if (!fs->se) {
+		fs_free(fs);
+		return err_set(e, -EINVAL,
+			       "a mount option is not a tree option nor one "
+			       "FUSE knows (see above)");
+	}
 	ret = tree_open(cfg->store, cfg->tree, &check, e);
 	tree_close(check);
 	if (ret) {
+		fuse_session_destroy(fs->se);
 		fs_free(fs);
 		return ret;
-	}
-	fs->se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), fs);
-	if (!fs->se) {
-		fs_free(fs);
-		return err_set(e, -EINVAL, "cannot start FUSE (see above)");
 	}
 	if (fuse_set_signal_handlers(fs->se) ||
 	    fuse_session_mount(fs->se, cfg->mountpoint)) {
@@ -824,6 +840,5 @@ int fs_run(const struct fs_config *cfg, struct err *e)
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);
 	fs_free(fs);
-	fuse_opt_free_args(&args);
 	return ret;
 }
