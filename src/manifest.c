@@ -75,8 +75,8 @@ static int check_dir(const char *dir, struct err *e)
 static int prepare_all(struct manifest *m, struct err *e)
 {
 	static const char *const sql[] = {
-		"SELECT version, size, sha256, mtime, ckpt FROM file WHERE "
-		"opts = ? AND path = ?",
+		("SELECT version, size, sha256, mtime, ckpt FROM file WHERE "
+		 "opts = ? AND path = ?"),
 		"INSERT OR REPLACE INTO file VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 		"UPDATE file SET version = ?3 WHERE opts = ?1 AND path = ?2",
 	};
