@@ -931,6 +931,22 @@ static int make_readme(struct tree *t, const struct tree_options *o,
 	return 0;
 }
 
+static int first_refresh(const struct store_refresh_info *ri, void *arg)
+{
+	*(int64_t *)arg = ri->committed;
+	return 1; /* the first is enough */
+}
+
+/* README.txt's mtime: when the store got its first data, so that it stays
+ * the same across refreshes and remounts (its text depends on the options
+ * only). */
+static int readme_mtime(struct tree *t, struct conn *c, struct err *e)
+{
+	int ret = store_each_refresh(c->s, first_refresh, &t->readme->mtime, e);
+
+	return ret > 0 ? 0 : ret;
+}
+
 /* The name of a hashed column, for the missing-key message. */
 static const char *hashed_column(const struct policy *p, char *buf, size_t size)
 {
@@ -1048,11 +1064,13 @@ int tree_open(const char *store_path, const struct tree_options *o,
 		ret = conn_get(t, &c, e);
 	if (!ret)
 		ret = make_digest(t, c, e);
-	conn_put(t, c);
 	if (!ret)
 		ret = open_manifest(t, o, e);
 	if (!ret)
 		ret = make_readme(t, o, e);
+	if (!ret)
+		ret = readme_mtime(t, c, e);
+	conn_put(t, c);
 	if (!ret)
 		ret = build_view(t, &t->view, e);
 	if (ret) {
