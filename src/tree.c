@@ -136,10 +136,12 @@ static int64_t range_end(const struct tree *t)
 			       : DATETIME_MAX_MS / 1000 + 1;
 }
 
-static int64_t day_of(int64_t secs)
+/* The rows' span of a file of period p: the period inside the range. */
+static void clip_span(const struct tree *t, const struct period *p, int64_t *t0,
+		      int64_t *t1)
 {
-	return secs >= 0 ? secs / DAY_SECS
-			 : -((-secs + DAY_SECS - 1) / DAY_SECS);
+	*t0 = p->start > range_start(t) ? p->start : range_start(t);
+	*t1 = p->end < range_end(t) ? p->end : range_end(t);
 }
 
 /* ---- connections ----------------------------------------------------------
@@ -214,12 +216,8 @@ static struct tree_file *file_new(struct tree *t, const struct tree_node *n)
 	f->node = *n;
 	tree_node_path(t->interval, n, f->path, sizeof(f->path));
 	buf_init(&f->ckpt_blob, (size_t)1 << 26);
-	if (n->kind == TREE_FILE) {
-		f->t0 = n->period.start > range_start(t) ? n->period.start
-							 : range_start(t);
-		f->t1 = n->period.end < range_end(t) ? n->period.end
-						     : range_end(t);
-	}
+	if (n->kind == TREE_FILE)
+		clip_span(t, &n->period, &f->t0, &f->t1);
 	return f;
 }
 
@@ -378,8 +376,8 @@ static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
 /* The days of f's span, for the store's touch records. */
 static void file_days(const struct tree_file *f, int64_t *first, int64_t *last)
 {
-	*first = day_of(f->t0);
-	*last = day_of(f->t1 - 1);
+	*first = value_day_of_ms(f->t0 * 1000);
+	*last = value_day_of_ms((f->t1 - 1) * 1000);
 }
 
 static int changed_since(struct conn *c, const struct tree_file *f,
@@ -592,10 +590,9 @@ static int list_hr_periods(struct tree *t, struct conn *c, struct view *v,
 	}
 	for (size_t j = 0; j < all.n && !ret; j++) {
 		const struct period *p = &all.periods[j];
-		int64_t t0 =
-			p->start > range_start(t) ? p->start : range_start(t);
-		int64_t t1 = p->end < range_end(t) ? p->end : range_end(t);
+		int64_t t0, t1;
 
+		clip_span(t, p, &t0, &t1);
 		ret = hr_in(c, vt->table, t0, t1, e);
 		if (ret == 1)
 			ret = add_period(vt, p)
