@@ -27,9 +27,33 @@ extern char buf_slop[1];
 void buf_init(struct buf *b, size_t max);
 /* Make room for n more bytes.  Returns 0 or the sticky error. */
 int buf_grow(struct buf *b, size_t n);
-void buf_add(struct buf *b, const void *p, size_t n);
+/* The slow paths of buf_add and buf_addch (growth, errors). */
+void buf_add_slow(struct buf *b, const void *p, size_t n);
 void buf_addstr(struct buf *b, const char *s);
-void buf_addch(struct buf *b, char c);
+
+/* Append p[0..n) (p may be NULL when n is 0).  Inline: the renderers call
+ * it for every field, and room is there nearly always (cap <= max + 1, so
+ * fitting under cap is fitting under max). */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n && n < b->cap - b->len) {
+		__builtin_memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_slow(b, p, n);
+}
+
+static inline void buf_addch(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_slow(b, &c, 1);
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Empty the buffer, keep the allocation, clear the error. */

@@ -169,6 +169,18 @@ int tree_reader_open(struct tree *t, struct tree_file *f,
  * the end.  Any offset, any order, from any thread. */
 int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
 		     uint64_t off, size_t *got, struct err *e);
+/* Hand up to size bytes from offset off to fn, in place (no copy): p is
+ * valid only during the call, which runs under the reader's lock, so fn
+ * must not call back into r.  n is 0 at or past the end.  Returns fn's
+ * result, or -errno with e set (fn not called). */
+typedef int (*tree_serve_fn)(void *arg, const char *p, size_t n);
+int tree_reader_serve(struct tree_reader *r, size_t size, uint64_t off,
+		      tree_serve_fn fn, void *arg, struct err *e);
+/* Readers are counted: open gives one reference, ref adds one, close
+ * drops one and frees the reader with the last.  A thread that may be
+ * racing the last close (a FUSE READ whose reply lets the reading process
+ * close the file) holds its own reference while it serves. */
+void tree_reader_ref(struct tree_reader *r);
 void tree_reader_close(struct tree_reader *r); /* NULL-safe */
 
 #endif

@@ -103,19 +103,23 @@ bench_rss() {
 	rm -f "$work/rss.db"*
 }
 
-# pyread FILE: read it as the FUSE ceiling does (unbuffered 1 MiB reads);
-# prints bytes and MB/s.
+# pyread FILE [N]: read it as the FUSE ceiling does (unbuffered 1 MiB
+# reads), N times (default 1); prints bytes and MB/s of the fastest read,
+# as fuse-ceiling.sh reports its warm read (best of 5).
 pyread() {
 	/usr/bin/python3 -c '
 import sys, time
-t = time.perf_counter(); n = 0
-with open(sys.argv[1], "rb", buffering=0) as f:
-    while True:
-        b = f.read(1 << 20)
-        if not b: break
-        n += len(b)
-dt = time.perf_counter() - t
-print(n, "%.1f" % (n / dt / 1e6))' "$1"
+def once(p):
+    t = time.perf_counter(); n = 0
+    with open(p, "rb", buffering=0) as f:
+        while True:
+            b = f.read(1 << 20)
+            if not b: break
+            n += len(b)
+    return n, time.perf_counter() - t
+runs = [once(sys.argv[1]) for _ in range(int(sys.argv[2]))]
+n, dt = min(runs, key=lambda r: r[1])
+print(n, "%.1f" % (n / dt / 1e6))' "$1" "${2:-1}"
 }
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -147,7 +151,7 @@ bench_mount() {
 	drop_caches
 	cat "$st" >/dev/null # the store warm, as the peer's database is
 	read -r _ cold < <(pyread "$f")
-	read -r _ warm < <(pyread "$f")
+	read -r _ warm < <(pyread "$f" 5)
 	echo "  daemon peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/"$pid"/status)"
 	cp "$f" "$work/plain.csv"
 	fusermount3 -u "$mnt"
@@ -157,14 +161,17 @@ bench_mount() {
 	peer_bytes=$(sqlite3 -csv "$work/peer.db" "SELECT * FROM t" | wc -c)
 	timed "sqlite3 -csv, same rows" sqlite3 -csv "$work/peer.db" "SELECT * FROM t"
 	local peer_secs=$SECS
-	pyread "$work/plain.csv" >/dev/null
-	read -r _ plain < <(pyread "$work/plain.csv")
-	echo "  ceiling: $(../shared/tools/fuse-ceiling.sh "$size" | tail -1)"
+	read -r _ plain < <(pyread "$work/plain.csv" 5)
+	local ceil ceil_warm
+	ceil=$("$top/../shared/tools/fuse-ceiling.sh" "$size" | tail -1)
+	echo "  ceiling: $ceil"
+	ceil_warm=$(sed -n 's/.*warm_MBps=\([0-9]*\).*/\1/p' <<<"$ceil")
 	awk -v c="$cold" -v w="$warm" -v pl="$plain" -v pb="$peer_bytes" \
-		-v ps="$peer_secs" 'BEGIN {
+		-v ps="$peer_secs" -v cw="$ceil_warm" 'BEGIN {
 		peer = pb / ps / 1e6
 		printf "  cold read %.0f MB/s, sqlite3 -csv %.0f MB/s: ratio %.2f (goal >= 1.0)\n", c, peer, c / peer
-		printf "  warm re-read %.0f MB/s, regular file %.0f MB/s: ratio %.2f (goal >= 0.8; see the ceiling)\n", w, pl, w / pl }'
+		printf "  warm re-read (best of 5) %.0f MB/s, regular file %.0f MB/s: ratio %.2f (goal >= 0.8)\n", w, pl, w / pl
+		printf "  warm re-read vs the FUSE ceiling'"'"'s warm read %.0f MB/s: ratio %.2f (the limit: aim >= 0.9)\n", cw, w / cw }'
 	rm -f "$work/plain.csv" "$work/peer.db"
 }
 

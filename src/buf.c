@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ int buf_grow(struct buf *b, size_t n)
 		want = b->cap * 2;
 	if (want < 64)
 		want = 64;
+	if (b->max < SIZE_MAX && want > b->max + 1)
+		want = b->max + 1; /* keeps buf_add's fast path within max */
 	p = realloc(b->cap ? b->data : NULL, want);
 	if (!p) {
 		b->err = -ENOMEM;
@@ -48,7 +51,7 @@ int buf_grow(struct buf *b, size_t n)
 	return 0;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
+void buf_add_slow(struct buf *b, const void *p, size_t n)
 {
 	if (n == 0 || buf_grow(b, n)) /* p may be NULL when n is 0 */
 		return;
@@ -60,16 +63,6 @@ void buf_add(struct buf *b, const void *p, size_t n)
 void buf_addstr(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-void buf_addch(struct buf *b, char c)
-{
-	if (b->len + 1 < b->cap) {
-		b->data[b->len++] = c;
-		b->data[b->len] = '\0';
-		return;
-	}
-	buf_add(b, &c, 1);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

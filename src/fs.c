@@ -219,12 +219,17 @@ static void entry_of(const struct tree_stat *ts, struct fuse_entry_param *ep)
 /* ---- callbacks ------------------------------------------------------------
  */
 
+#define FS_READAHEAD (16u << 20)
+
 static void fs_init(void *data, struct fuse_conn_info *conn)
 {
 	(void)data;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+	/* Readers stream whole files: let the kernel ask for big spans ahead
+	 * (as the FUSE ceiling's reference file system does). */
+	conn->max_readahead = FS_READAHEAD;
 }
 
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -501,34 +506,36 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 }
 
+/* Reply with the bytes in place: fuse_reply_buf hands them to the kernel
+ * before it returns. */
+static int reply_bytes(void *arg, const char *p, size_t n)
+{
+	fuse_reply_buf(arg, p, n);
+	return 0;
+}
+
+/* The reply goes out from the reader's window, under its lock, and lets
+ * the reading process close the file at once: our reference keeps the
+ * reader alive until we are done with it. */
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
 	struct fs_inode *in = inode_get(fs, ino);
+	struct tree_reader *r = in ? in->reader : NULL;
 	struct err e = ERR_INIT;
-	size_t got = 0;
-	char *buf;
-	int ret;
 
 	(void)fi;
-	if (!in || !in->reader) {
+	if (!r) {
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	ret = tree_reader_read(in->reader, buf, size, (uint64_t)off, &got, &e);
-	if (ret) {
+	tree_reader_ref(r);
+	if (tree_reader_serve(r, size, (uint64_t)off, reply_bytes, req, &e)) {
 		log_at(LOG_ERR, "%s", e.msg);
 		fuse_reply_err(req, EIO);
-	} else {
-		fuse_reply_buf(req, buf, got);
 	}
-	free(buf);
+	tree_reader_close(r);
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,7 @@ struct tree {
 };
 
 struct tree_reader {
+	atomic_int refs;
 	pthread_mutex_t lock;
 	struct tree *t;
 	struct tree_file *f;
@@ -1303,6 +1305,7 @@ int tree_reader_open(struct tree *t, struct tree_file *f,
 	*out = NULL;
 	if (!r)
 		return err_set(e, -ENOMEM, "out of memory");
+	atomic_init(&r->refs, 1);
 	pthread_mutex_init(&r->lock, NULL);
 	r->t = t;
 	r->f = f;
@@ -1404,36 +1407,59 @@ static int cover(struct tree_reader *r, uint64_t off, uint64_t end,
 	return ret;
 }
 
-int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
-		     uint64_t off, size_t *got, struct err *e)
+int tree_reader_serve(struct tree_reader *r, size_t size, uint64_t off,
+		      tree_serve_fn fn, void *arg, struct err *e)
 {
 	const struct tree_file *f = r->f;
 	uint64_t end;
 	int ret;
 
-	*got = 0;
 	if (off >= f->size || size == 0)
-		return 0;
+		return fn(arg, "", 0);
 	end = off + size < f->size ? off + size : f->size;
-	if (f->bytes) {
-		memcpy(dst, f->bytes + off, (size_t)(end - off));
-		*got = (size_t)(end - off);
-		return 0;
-	}
+	if (f->bytes)
+		return fn(arg, f->bytes + off, (size_t)(end - off));
 	pthread_mutex_lock(&r->lock);
 	ret = cover(r, off, end, e);
-	if (!ret) {
-		memcpy(dst, r->win.data + (off - r->win_off),
-		       (size_t)(end - off));
-		*got = (size_t)(end - off);
-	}
+	if (!ret)
+		ret = fn(arg, r->win.data + (off - r->win_off),
+			 (size_t)(end - off));
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }
 
+struct copy_to {
+	char *dst;
+	size_t *got;
+};
+
+static int copy_out(void *arg, const char *p, size_t n)
+{
+	struct copy_to *to = arg;
+
+	if (n)
+		memcpy(to->dst, p, n);
+	*to->got = n;
+	return 0;
+}
+
+int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
+		     uint64_t off, size_t *got, struct err *e)
+{
+	struct copy_to to = { dst, got };
+
+	*got = 0;
+	return tree_reader_serve(r, size, off, copy_out, &to, e);
+}
+
+void tree_reader_ref(struct tree_reader *r)
+{
+	atomic_fetch_add(&r->refs, 1);
+}
+
 void tree_reader_close(struct tree_reader *r)
 {
-	if (!r)
+	if (!r || atomic_fetch_sub(&r->refs, 1) > 1)
 		return;
 	filegen_free(r->g);
 	conn_put(r->t, r->c);

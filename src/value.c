@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,29 @@ static char *put2(char *p, unsigned v)
 	return p + 2;
 }
 
+/* "YYYY-MM-DD" of a day number into dst (10 bytes).  Rows come in time
+ * order, so the last day's text is kept per thread and nearly always
+ * reused. */
+static void put_date(char *dst, int64_t day)
+{
+	static _Thread_local int64_t last_day = INT64_MIN;
+	static _Thread_local char last[10];
+	unsigned m, d;
+	int y;
+
+	if (day != last_day) {
+		value_civil_from_days(day, &y, &m, &d);
+		put2(last, (unsigned)y / 100);
+		put2(last + 2, (unsigned)y % 100);
+		last[4] = '-';
+		put2(last + 5, m);
+		last[7] = '-';
+		put2(last + 8, d);
+		last_day = day;
+	}
+	memcpy(dst, last, 10);
+}
+
 void value_format_datetime(struct buf *b, const struct datetime *t)
 {
 	char tmp[40], *p = tmp;
@@ -451,16 +475,10 @@ void value_format_datetime(struct buf *b, const struct datetime *t)
 	int64_t in_day = local - day * 86400000;
 	unsigned secs = (unsigned)(in_day / 1000),
 		 ms = (unsigned)(in_day % 1000);
-	unsigned m, d, off;
-	int y;
+	unsigned off;
 
-	value_civil_from_days(day, &y, &m, &d);
-	p = put2(p, (unsigned)y / 100);
-	p = put2(p, (unsigned)y % 100);
-	*p++ = '-';
-	p = put2(p, m);
-	*p++ = '-';
-	p = put2(p, d);
+	put_date(p, day);
+	p += 10;
 	*p++ = 'T';
 	p = put2(p, secs / 3600);
 	*p++ = ':';
@@ -532,8 +550,13 @@ static size_t format_decimal(char *tmp, double d)
 void value_format_double(struct buf *b, double d)
 {
 	char tmp[40];
-	int n = (int)format_decimal(tmp, d);
+	int n;
 
+	if (d == 0.0) { /* what "%.15g" gives, without printf */
+		buf_addstr(b, signbit(d) ? "-0" : "0");
+		return;
+	}
+	n = (int)format_decimal(tmp, d);
 	if (n) {
 		buf_add(b, tmp, (size_t)n);
 		return;
