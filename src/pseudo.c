@@ -332,7 +332,7 @@ int pseudo_key_id(const struct pseudo_key *key,
 static int new_slots(struct pseudo *ps, size_t n)
 {
 	uint32_t *tags = calloc(n, sizeof(*tags));
-	struct slot *slots = tags ? malloc(n * sizeof(*slots)) : NULL;
+	struct slot *slots = tags ? calloc(n, sizeof(*slots)) : NULL;
 
 	if (!slots) {
 		free(tags);
