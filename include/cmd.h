@@ -16,6 +16,8 @@ int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 
 /* Print "collabfs: <e->msg>" on stderr and return 1. */

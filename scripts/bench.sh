@@ -130,7 +130,8 @@ mount_tree() { # STORE MNT OPTIONS: mount, print the daemon's pid
 }
 
 bench_mount() {
-	local p=${MOUNT_PEOPLE:-16000} st=$work/mount-$p.db mnt=$work/mnt
+	local p=${MOUNT_PEOPLE:-16000}
+	local st=$work/mount-$p.db mnt=$work/mnt
 	local key=$work/key pol=$work/policy.txt opts pid f size
 	echo "== mount: $p people x 1 month; meeting_participants through the mount"
 	[ -s "$st" ] || "$cf" generate -q --people "$p" --months 1 --seed 1 "$st"
@@ -176,7 +177,8 @@ bench_mount() {
 }
 
 bench_tree() {
-	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12} st=$work/tree-$p-$m.db
+	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
+	local st=$work/tree-$p-$m.db
 	local mnt=$work/mnt opts
 	echo "== tree: ls -lR of $p people x $m months (goal: < 0.5 s after first touch and after a remount)"
 	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"

@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . scripts/deps.sh
 collabfs_install_deps
+collabfs_install_node
 
 jobs=$(nproc)
 scripts/lint.sh

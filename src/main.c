@@ -18,7 +18,9 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "show what a store holds and its refreshes" },
 	{ "keygen", cmd_keygen,
 	  "create a new secret pseudonymization key (mode 0600)" },
+	{ "history", cmd_history, "show past sync runs and their status" },
 	{ "mount", cmd_mount, "mount the tree of CSV files (read-only FUSE)" },
+	{ "sync", cmd_sync, "mirror the tree into an Azure Blob container" },
 	{ "tables", cmd_tables, "print the table reference (Markdown)" },
 };
 

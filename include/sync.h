@@ -1,0 +1,47 @@
+/* sync.h - mirroring the tree into an Azure Blob container.
+ *
+ * The same tree as the mount (tree.h, the same options, the same bytes),
+ * rendered from the store, never read through a mount.  A file is sent
+ * when its bytes differ from what the sync state (syncstate.h) says was
+ * committed at the destination: by SHA-256 and size, so a sync with
+ * nothing changed sends nothing.  Small files go in one Put Blob, larger
+ * ones as blocks and a block list; either way a reader of the container
+ * sees the old blob or the new one.  Each committed blob is recorded at
+ * once, so an interrupted sync resumes where it stopped.
+ */
+#ifndef COLLABFS_SYNC_H
+#define COLLABFS_SYNC_H
+
+#include <stdint.h>
+
+#include "azure.h"
+#include "err.h"
+#include "tree.h"
+
+struct sync_opts {
+	const char *store;		 /* store path */
+	const struct tree_options *tree; /* the tree options */
+	const char *options_text;	 /* the -o text, for the history */
+	const struct azure_dest *dest;
+	struct azure_opts net;
+	int jobs;    /* files in flight at once */
+	int dry_run; /* say what would be sent; send nothing */
+	int verbose; /* a line per file sent */
+};
+
+struct sync_result {
+	uint64_t files;	   /* files in the tree */
+	uint64_t sent;	   /* files sent */
+	uint64_t bytes;	   /* bytes sent */
+	uint64_t skipped;  /* files unchanged since the last commit */
+	uint64_t failed;   /* files that could not be sent */
+	uint64_t requests; /* HTTP requests made */
+	uint64_t retries;  /* of which retries */
+	int64_t run_id;	   /* history row, 0 for a dry run */
+};
+
+/* Run one sync.  Returns 0 when every file is at the destination, else
+ * -errno with e set (the first failure; the others are counted). */
+int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e);
+
+#endif

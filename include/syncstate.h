@@ -1,0 +1,77 @@
+/* syncstate.h - what the sync knows of each destination, and its history.
+ *
+ * STORE.sync/ (mode 0700) holds state.db (SQLite): per destination, each
+ * blob this tool committed there (name, size, SHA-256 and MD5 of the
+ * bytes, ETag, when), so that a write-only SAS, which cannot list, still
+ * gets incremental syncs; and one row per sync run (the history).  Beside
+ * it, one lock file per destination makes a second sync to the same
+ * destination fail at once, naming the running one.  No secret is ever
+ * stored: destinations are kept by their display form (azure.h).
+ *
+ * Thread-safe (one connection behind a mutex): sync workers record each
+ * blob as soon as it is committed, so a killed sync resumes without
+ * re-sending it.
+ */
+#ifndef COLLABFS_SYNCSTATE_H
+#define COLLABFS_SYNCSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct syncstate;
+
+struct sync_blob {
+	uint64_t size;
+	unsigned char sha256[32];
+	unsigned char md5[16];
+	char etag[80];
+	int64_t synced; /* unix seconds */
+};
+
+enum run_status { RUN_PENDING, RUN_PROCESSING, RUN_COMPLETED, RUN_FAILED };
+
+struct sync_run {
+	int64_t id;
+	char dest[512];
+	int64_t requested, started, finished; /* unix seconds, 0: not yet */
+	enum run_status status;
+	char error[1024];
+	char options[512];
+	uint64_t files_sent, bytes_sent, skipped, deleted, failed;
+};
+
+const char *syncstate_status_name(enum run_status s);
+
+/* Open (creating) STORE.sync/state.db.  Refuses a directory others may
+ * read. */
+int syncstate_open(const char *store_path, struct syncstate **out,
+		   struct err *e);
+void syncstate_close(struct syncstate *st); /* releases the lock too */
+
+/* Take the destination's lock (display names it): -EBUSY with a message
+ * naming the running sync's pid and start time if another holds it. */
+int syncstate_lock(struct syncstate *st, const char *display, struct err *e);
+
+/* The destination's id (created on first use). */
+int syncstate_dest(struct syncstate *st, const char *display, int64_t *id,
+		   struct err *e);
+
+/* What was committed as name at the destination: 1 (and *out), 0 none. */
+int syncstate_get(struct syncstate *st, int64_t dest, const char *name,
+		  struct sync_blob *out);
+int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
+		  const struct sync_blob *b, struct err *e);
+
+/* History: a run is recorded Pending at request, Processing once it holds
+ * the lock, then Completed or Failed with its counters and error. */
+int syncstate_run_new(struct syncstate *st, struct sync_run *r, struct err *e);
+int syncstate_run_update(struct syncstate *st, const struct sync_run *r,
+			 struct err *e);
+/* Call fn for each run, oldest first. */
+int syncstate_runs(struct syncstate *st,
+		   int (*fn)(void *arg, const struct sync_run *r), void *arg,
+		   struct err *e);
+
+#endif

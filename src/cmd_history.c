@@ -1,0 +1,139 @@
+/* cmd_history.c - `collabfs history STORE [--json]`: past sync runs. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "syncstate.h"
+
+static const char history_help[] =
+	"usage: collabfs history STORE [--json]\n"
+	"\n"
+	"Show the sync runs recorded for STORE, oldest first: when each was\n"
+	"requested, its status (Pending, Processing, Completed, Failed with\n"
+	"its error), the destination (without secrets), the tree options, and\n"
+	"the files and bytes sent and left unchanged.  --json prints one JSON\n"
+	"array of objects instead of a table.\n";
+
+static void iso(int64_t t, char *dst, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t) {
+		snprintf(dst, n, "-");
+		return;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(dst, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* s as a JSON string. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+struct show {
+	int json;
+	int n;
+};
+
+static int show_json(struct show *s, const struct sync_run *r)
+{
+	char req[32], st[32], fin[32];
+
+	iso(r->requested, req, sizeof(req));
+	iso(r->started, st, sizeof(st));
+	iso(r->finished, fin, sizeof(fin));
+	printf("%s\n  {\"id\": %" PRId64 ", \"requested\": ", s->n ? "," : "[",
+	       r->id);
+	json_str(req);
+	printf(", \"started\": ");
+	r->started ? json_str(st) : (void)printf("null");
+	printf(", \"finished\": ");
+	r->finished ? json_str(fin) : (void)printf("null");
+	printf(", \"status\": ");
+	json_str(syncstate_status_name(r->status));
+	printf(", \"error\": ");
+	r->error[0] ? json_str(r->error) : (void)printf("null");
+	printf(", \"destination\": ");
+	json_str(r->dest);
+	printf(", \"options\": ");
+	json_str(r->options);
+	printf(", \"files_sent\": %" PRIu64 ", \"bytes_sent\": %" PRIu64
+	       ", \"skipped\": %" PRIu64 ", \"deleted\": %" PRIu64
+	       ", \"failed\": %" PRIu64 "}",
+	       r->files_sent, r->bytes_sent, r->skipped, r->deleted, r->failed);
+	return 0;
+}
+
+static int show_run(void *arg, const struct sync_run *r)
+{
+	struct show *s = arg;
+	char req[32];
+
+	if (s->json) {
+		show_json(s, r);
+		s->n++;
+		return 0;
+	}
+	if (s->n++ == 0)
+		printf("%-5s %-20s %-10s %7s %12s %9s  %s\n", "ID", "REQUESTED",
+		       "STATUS", "SENT", "BYTES", "UNCHANGED", "DESTINATION");
+	iso(r->requested, req, sizeof(req));
+	printf("%-5" PRId64 " %-20s %-10s %7" PRIu64 " %12" PRIu64 " %9" PRIu64
+	       "  %s%s%s\n",
+	       r->id, req, syncstate_status_name(r->status), r->files_sent,
+	       r->bytes_sent, r->skipped, r->dest, r->error[0] ? ": " : "",
+	       r->error);
+	return 0;
+}
+
+int cmd_history(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
+	};
+	struct show s = { 0, 0 };
+	struct syncstate *st = NULL;
+	struct err e = ERR_INIT;
+	int c, ret;
+
+	if (cmd_wants_help(argc, argv))
+		return fputs(history_help, stdout), 0;
+	optind = 1;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): no threads here */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j')
+			return cmd_usage_error("history", "unknown option");
+		s.json = 1;
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error("history", "needs STORE");
+	ret = syncstate_open(argv[optind], &st, &e);
+	if (!ret)
+		ret = syncstate_runs(st, show_run, &s, &e);
+	syncstate_close(st);
+	if (ret)
+		return cmd_fail(&e);
+	if (s.json)
+		printf("%s]\n", s.n ? "\n" : "[");
+	else if (!s.n)
+		printf("no sync runs recorded for %s\n", argv[optind]);
+	return 0;
+}

@@ -1,0 +1,275 @@
+/* cmd_sync.c - `collabfs sync STORE DEST [-o OPTIONS] [--dry-run] ...`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "azure.h"
+#include "buf.h"
+#include "cmd.h"
+#include "sync.h"
+#include "tree.h"
+
+static const char sync_help[] =
+	"usage: collabfs sync STORE DEST [-o OPTIONS] [--dry-run] [--jobs N]\n"
+	"                     [--retries N] [--timeout SECONDS] [-v]\n"
+	"\n"
+	"Mirror the store's tree (the same files and bytes as 'collabfs\n"
+	"mount' with the same options) into an Azure Blob container, sending\n"
+	"only the files whose bytes changed since the last sync there.\n"
+	"\n"
+	"DEST is one of:\n"
+	"  https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]?SAS\n"
+	"  http://127.0.0.1:PORT/ACCOUNT/CONTAINER[/PREFIX]?SAS  (emulator)\n"
+	"  azure://ACCOUNT/CONTAINER[/PREFIX]  (key from AZURE_STORAGE_KEY or\n"
+	"                                 AZURE_STORAGE_CONNECTION_STRING)\n"
+	"  @FILE                          the destination is in FILE (mode\n"
+	"                                 0600), so the SAS stays out of ps\n"
+	"  env:NAME                       the destination is in variable NAME\n"
+	"A write-only SAS (sp=w) is enough.\n"
+	"\n"
+	"  -o OPTIONS        tree options, as for mount: interval, from, to,\n"
+	"                    scope, policy, key, cache\n"
+	"  --dry-run         list what would be sent; send nothing\n"
+	"  --jobs N          files in flight at once (default 4, at most 64)\n"
+	"  --retries N       attempts per request (default 6)\n"
+	"  --timeout SECONDS a request with no progress for this long fails\n"
+	"                    and is retried (default 60)\n"
+	"  -v, --verbose     a line per file sent\n"
+	"\n"
+	"Exit status: 0 all files are at the destination; 1 a failure (what\n"
+	"was committed stays recorded: the next run sends the rest); 2 bad\n"
+	"usage; 3 another sync to DEST is running.\n"
+	"See docs/sync.md.\n";
+
+struct sync_args {
+	struct tree_options tree;
+	struct buf opts_text;
+	struct azure_opts net;
+	int jobs, dry_run, verbose;
+};
+
+static int parse_num(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* -o: tree options only (a sync has no FUSE options). */
+static int split_opts(struct sync_args *a, char *list, struct err *e)
+{
+	for (char *save = NULL, *item = strtok_r(list, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		char q[80];
+		int ret;
+
+		if (eq)
+			*eq = '\0';
+		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
+		if (ret == 0)
+			ret = err_set(
+				e, -EINVAL, "-o: unknown tree option %s",
+				err_quote(q, sizeof(q), item, strlen(item)));
+		if (eq)
+			*eq = '=';
+		if (ret < 0)
+			return ret;
+		buf_printf(&a->opts_text, "%s%s", a->opts_text.len ? "," : "",
+			   item);
+	}
+	return 0;
+}
+
+enum { OPT_DRY = 256, OPT_JOBS, OPT_RETRIES, OPT_TIMEOUT };
+
+static const struct option long_opts[] = {
+	{ "dry-run", no_argument, NULL, OPT_DRY },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
+{
+	int c;
+
+	optind = 1;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
+	while ((c = getopt_long(argc, argv, "o:v", long_opts, NULL)) != -1) {
+		int ret = 0;
+
+		if (c == 'o')
+			ret = split_opts(a, optarg, e);
+		else if (c == 'v')
+			a->verbose = 1;
+		else if (c == OPT_DRY)
+			a->dry_run = 1;
+		else if (c == OPT_JOBS && parse_num(optarg, 1, 64, &a->jobs))
+			ret = err_set(e, -EINVAL, "--jobs: give 1 to 64");
+		else if (c == OPT_RETRIES &&
+			 parse_num(optarg, 1, 100, &a->net.tries))
+			ret = err_set(e, -EINVAL, "--retries: give 1 to 100");
+		else if (c == OPT_TIMEOUT &&
+			 parse_num(optarg, 1, 3600, &a->net.timeout))
+			ret = err_set(e, -EINVAL,
+				      "--timeout: give 1 to 3600 seconds");
+		else if (c == '?' || c == ':')
+			ret = err_set(e, -EINVAL, "unknown option");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The text of DEST: itself, the first line of @FILE, or $NAME of env:NAME.
+ * Returns malloc'd text or NULL with e set. */
+static char *dest_text(const char *arg, struct err *e)
+{
+	char buf[8192];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if (strncmp(arg, "env:", 4) == 0) {
+		/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
+		const char *v = getenv(arg + 4);
+
+		if (!v || !*v)
+			err_set(e, -EINVAL, "DEST: variable %s is not set",
+				arg + 4);
+		return v && *v ? strdup(v) : NULL;
+	}
+	if (arg[0] != '@')
+		return strdup(arg);
+	fd = open(arg + 1, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb)) {
+		err_set(e, -ENOENT, "DEST: cannot open %s", arg + 1);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (sb.st_mode & 077) {
+		close(fd);
+		err_set(e, -EPERM,
+			"DEST: %s may be read by others (mode %03o); it holds "
+			"a secret: chmod 600 it",
+			arg + 1, (unsigned)(sb.st_mode & 0777));
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		err_set(e, -EINVAL, "DEST: %s is empty", arg + 1);
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	{
+		char *s = strdup(buf);
+
+		OPENSSL_cleanse(buf, sizeof(buf));
+		return s;
+	}
+}
+
+static int parse_dest(const char *arg, struct azure_dest *d, struct err *e)
+{
+	/* NOLINTBEGIN(concurrency-mt-unsafe): before any thread */
+	struct azure_env env = { getenv("AZURE_STORAGE_KEY"),
+				 getenv("AZURE_STORAGE_CONNECTION_STRING") };
+	/* NOLINTEND(concurrency-mt-unsafe) */
+	char *text = dest_text(arg, e);
+	int ret;
+
+	if (!text)
+		return e->code ? e->code : err_set(e, -ENOMEM, "out of memory");
+	ret = azure_dest_parse(text, &env, d, e);
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return ret;
+}
+
+static void summary(const struct sync_opts *o, const struct sync_result *r,
+		    double secs)
+{
+	printf("%s%s: %" PRIu64 " files, %" PRIu64 " sent (%" PRIu64
+	       " bytes), %" PRIu64 " unchanged%s in %.1f s\n",
+	       o->dry_run ? "dry run: " : "", o->dest->display, r->files,
+	       r->sent, r->bytes, r->skipped, r->failed ? ", some failed" : "",
+	       secs);
+}
+
+static int run(struct sync_args *a, const char *store, const char *dest)
+{
+	struct azure_dest d;
+	struct err e = ERR_INIT;
+	struct sync_result res;
+	struct sync_opts o;
+	struct timespec t0, t1;
+	int ret;
+
+	if (parse_dest(dest, &d, &e))
+		return cmd_fail(&e);
+	o =
+		(struct sync_opts){ store,	&a->tree,  a->opts_text.data,
+				    &d,		a->net,	   a->jobs,
+				    a->dry_run, a->verbose };
+	if (azure_global_init(&e)) {
+		azure_dest_free(&d);
+		return cmd_fail(&e);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = sync_run(&o, &res, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	summary(&o, &res,
+		(double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	azure_global_cleanup();
+	azure_dest_free(&d);
+	if (!ret)
+		return 0;
+	cmd_fail(&e);
+	return ret == -EBUSY ? 3 : 1;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	struct sync_args a = { .opts_text = BUF_INIT(8192), .jobs = 4 };
+	struct err e = ERR_INIT;
+	int ret;
+
+	if (cmd_wants_help(argc, argv))
+		return fputs(sync_help, stdout), 0;
+	tree_options_init(&a.tree);
+	azure_opts_init(&a.net);
+	ret = parse_args(argc, argv, &a, &e);
+	if (ret && strcmp(e.msg, "unknown option") == 0)
+		ret = cmd_usage_error("sync", "unknown option");
+	else if (ret)
+		ret = cmd_fail(&e);
+	else if (argc - optind != 2)
+		ret = cmd_usage_error("sync", "needs STORE and DEST");
+	else
+		ret = run(&a, argv[optind], argv[optind + 1]);
+	buf_release(&a.opts_text);
+	tree_options_free(&a.tree);
+	return ret;
+}
