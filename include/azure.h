@@ -126,6 +126,24 @@ int azure_put_block_list(struct azure *a, const char *name,
  * 404 ContainerNotFound (-ENOENT). */
 int azure_probe(struct azure *a, const char *name, struct err *e);
 
+/* One blob of a listing: its name under the prefix (the prefix cut off),
+ * size, and stored MD5 (has_md5 0 when the blob has none). */
+struct azure_item {
+	const char *name;
+	uint64_t size;
+	unsigned char md5[16];
+	int has_md5;
+};
+
+/* List Blobs under the destination's prefix (every page), calling fn for
+ * each (fn returning non-zero stops; that value is returned).  Needs list
+ * permission: a write-only SAS gets -EACCES. */
+typedef int (*azure_list_fn)(void *arg, const struct azure_item *it);
+int azure_list(struct azure *a, azure_list_fn fn, void *arg, struct err *e);
+
+/* Delete Blob name (under the prefix); a blob already gone is success. */
+int azure_delete(struct azure *a, const char *name, struct err *e);
+
 /* MD5 of p[0..n), and an incremental one. */
 void azure_md5(const void *p, size_t n, unsigned char out[16]);
 struct azure_md5;

@@ -26,6 +26,8 @@ struct sync_opts {
 	struct azure_opts net;
 	int jobs;    /* files in flight at once */
 	int dry_run; /* say what would be sent; send nothing */
+	int check;   /* compare with the container's listing, repair drift */
+	int delete;  /* delete blobs under the prefix not in the tree */
 	int verbose; /* a line per file sent */
 };
 
@@ -35,6 +37,8 @@ struct sync_result {
 	uint64_t bytes;	   /* bytes sent */
 	uint64_t skipped;  /* files unchanged since the last commit */
 	uint64_t failed;   /* files that could not be sent */
+	uint64_t repaired; /* --check: blobs missing or different, resent */
+	uint64_t deleted;  /* --delete: blobs deleted */
 	uint64_t requests; /* HTTP requests made */
 	uint64_t retries;  /* of which retries */
 	int64_t run_id;	   /* history row, 0 for a dry run */

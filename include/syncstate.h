@@ -64,6 +64,10 @@ int syncstate_get(struct syncstate *st, int64_t dest, const char *name,
 int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
 		  const struct sync_blob *b, struct err *e);
 
+/* Forget name at the destination (a deleted blob). */
+int syncstate_forget(struct syncstate *st, int64_t dest, const char *name,
+		     struct err *e);
+
 /* History: a run is recorded Pending at request, Processing once it holds
  * the lock, then Completed or Failed with its counters and error. */
 int syncstate_run_new(struct syncstate *st, struct sync_run *r, struct err *e);

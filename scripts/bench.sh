@@ -9,6 +9,9 @@
 #                              -csv, warm vs a regular file and the FUSE
 #                              ceiling, the daemon's peak RSS
 #   scripts/bench.sh tree      ls -lR of a 1,000 x 12 store's tree
+#   scripts/bench.sh sync      our sync vs parallel curl and rclone on the
+#                              same files, into the same Azurite; a no-change
+#                              re-sync of a 10,000-file tree
 #   scripts/bench.sh           all of them
 #
 # Sizes: BENCH_PEOPLE / BENCH_MONTHS for the import data (default 300 x 4),
@@ -197,12 +200,94 @@ bench_tree() {
 	fusermount3 -u "$mnt"
 }
 
+# Azurite on loopback for bench_sync, through the tests' helpers.
+sync_setup() {
+	collabfs_install_node
+	T=$work/az
+	rm -rf "$T"
+	mkdir -p "$T"
+	cleanup_hooks=()
+	trap 'for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done' EXIT
+	TESTS_DIR=$top/tests
+	. "$top/tests/azure/lib.sh"
+	azurite_start
+}
+
+bench_sync() {
+	local p=${SYNC_PEOPLE:-300} m=${SYNC_MONTHS:-2} jobs=${SYNC_JOBS:-4}
+	local st=$work/sync-$p-$m.db files=$work/sync-files mnt=$work/mnt
+	echo "== sync: $p people x $m months, $jobs at a time, into Azurite"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"
+	[ -s "$work/key" ] || "$cf" keygen "$work/key" >/dev/null
+	sync_setup
+	# the same files as plain files for the peers (from the mount)
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	"$cf" mount "$st" "$mnt" -o "key=$work/key"
+	rm -rf "$files"
+	cp -r "$mnt" "$files"
+	fusermount3 -u "$mnt"
+	local bytes n
+	bytes=$(du -sb "$files" | cut -f1)
+	n=$(find "$files" -type f | wc -l)
+	echo "  $n files, $((bytes / 1000000)) MB"
+	# facts cached (as after a mount or an earlier sync): the timed run
+	# renders and sends, like the peers send
+	"$cf" sync "$st" "$(az_sas warm w)" -o "key=$work/key" --dry-run >/dev/null
+	az create ours >/dev/null
+	az create curl >/dev/null
+	az create rcl >/dev/null
+	rm -rf "$st.sync"
+	timed "collabfs sync" "$cf" sync "$st" "$(az_sas ours w)" -o "key=$work/key" --jobs "$jobs"
+	local ours=$SECS
+	# peer: $jobs curl processes, each PUTting its share of the files over
+	# one kept-alive connection
+	local sas
+	sas=$(az_sas curl w)
+	(cd "$files" && find . -type f | sed 's|^\./||' | sort) >"$work/names.txt"
+	/usr/bin/python3 - "$work/names.txt" "$jobs" "$sas" "$work/curl" <<'PY'
+import os, sys
+names = open(sys.argv[1]).read().split()
+jobs, sas, out = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+base, q = sas.split("?", 1)
+os.makedirs(out, exist_ok=True)
+for j in range(jobs):
+    with open(f"{out}/{j}.cfg", "w") as f:
+        for name in names[j::jobs]:
+            f.write(f'upload-file = "{name}"\nurl = "{base}/{name}?{q}"\n'
+                    'header = "x-ms-blob-type: BlockBlob"\n'
+                    'header = "Content-Type: text/csv; charset=utf-8"\n'
+                    'header = "Expect:"\nsilent\noutput = "/dev/null"\nnext\n')
+PY
+	timed "parallel curl PUT (same files)" bash -c "cd '$files' && for f in '$work'/curl/*.cfg; do curl -K \"\$f\" & done; wait"
+	local peer=$SECS
+	local conf
+	conf=$(rclone_conf rcl "$(az_sas rcl racwl)")
+	timed "rclone copy --transfers $jobs" rclone --config "$conf" copy "$files" az:rcl --transfers "$jobs"
+	local rcl=$SECS
+	awk -v b="$bytes" -v o="$ours" -v c="$peer" -v r="$rcl" 'BEGIN {
+		printf "  ours %.1f MB/s, curl %.1f MB/s, rclone %.1f MB/s: ours / best peer %.2f (goal >= 1.0)\n",
+			b / o / 1e6, b / c / 1e6, b / r / 1e6, (c < r ? c : r) / o }'
+	timed "collabfs sync again (nothing changed)" "$cf" sync "$st" "$(az_sas ours w)" -o "key=$work/key"
+	# a tree of about 10,000 files: days
+	local dst=$work/sync-days.db
+	[ -s "$dst" ] || "$cf" generate -q --people 10 --months 34 --seed 1 "$dst"
+	rm -rf "$dst.sync"
+	az create days >/dev/null
+	local dsas
+	dsas=$(az_sas days w)
+	timed "daily tree, first sync" "$cf" sync "$dst" "$dsas" -o "key=$work/key,interval=day" --jobs 8
+	echo "  $("$cf" sync "$dst" "$dsas" -o "key=$work/key,interval=day" | tail -1)"
+	timed "daily tree, no change (goal: 0 PUT, < 2 s)" "$cf" sync "$dst" "$dsas" -o "key=$work/key,interval=day"
+}
+
 case "${1:-all}" in
 import) bench_import ;;
 generate) bench_generate ;;
 rss) bench_rss ;;
 mount) bench_mount ;;
 tree) bench_tree ;;
+sync) bench_sync ;;
 all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree ;;
-*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|all]" >&2; exit 2 ;;
+*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|sync|all]" >&2; exit 2 ;;
 esac

@@ -27,6 +27,7 @@
 #define CONTENT_CSV  "text/csv; charset=utf-8"
 #define CONTENT_TEXT "text/plain; charset=utf-8"
 #define BODY_MAX     ((size_t)64 << 10) /* of an error answer we keep */
+#define LIST_MAX     ((size_t)64 << 20) /* of one List Blobs page */
 
 struct azure {
 	const struct azure_dest *d;
@@ -47,7 +48,8 @@ struct req {
 	size_t nheaders;
 	const char *content_type; /* or NULL */
 	const char *content_md5;  /* base64, or NULL */
-	int probe; /* any final answer is the caller's to judge */
+	int probe;     /* any final answer is the caller's to judge */
+	int keep_body; /* the caller reads and releases resp (a listing) */
 	/* the answer */
 	long status;
 	struct buf resp; /* body, cut at BODY_MAX */
@@ -334,7 +336,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	struct req *r = arg;
 	size_t len = size * n;
 
-	if (r->resp.len < BODY_MAX)
+	if (r->keep_body)
+		buf_add(&r->resp, p, len);
+	else if (r->resp.len < BODY_MAX)
 		buf_add(&r->resp, p, len < BODY_MAX ? len : BODY_MAX);
 	return len;
 }
@@ -554,7 +558,7 @@ static int request(struct azure *a, struct req *r, struct err *e)
 	struct curl_slist *h;
 	int ret = 0;
 
-	buf_init(&r->resp, BODY_MAX + 1);
+	buf_init(&r->resp, r->keep_body ? LIST_MAX : BODY_MAX + 1);
 	build_url(&url, a, r);
 	h = make_headers(a, r, e);
 	if (!h || url.err)
@@ -574,7 +578,8 @@ static int request(struct azure *a, struct req *r, struct err *e)
 	curl_slist_free_all(h);
 	OPENSSL_cleanse(url.data, url.len); /* it held the SAS */
 	buf_release(&url);
-	buf_release(&r->resp);
+	if (!r->keep_body || ret)
+		buf_release(&r->resp);
 	return ret;
 }
 
@@ -692,4 +697,150 @@ int azure_probe(struct azure *a, const char *name, struct err *e)
 	     strcmp(r.code, "AuthorizationPermissionMismatch") == 0))
 		return 0; /* a good SAS, perhaps write-only */
 	return answer_error(a, &r, e);
+}
+
+int azure_delete(struct azure *a, const char *name, struct err *e)
+{
+	struct req r = { .method = "DELETE", .name = name, .probe = 1 };
+	int ret = request(a, &r, e);
+
+	if (ret || (r.status >= 200 && r.status < 300) ||
+	    (r.status == 404 && strcmp(r.code, "BlobNotFound") == 0))
+		return ret;
+	return answer_error(a, &r, e);
+}
+
+/* ---- List Blobs ----------------------------------------------------------
+ * The answer is XML of a fixed shape; we read the few elements we need
+ * (Name, Content-Length, Content-MD5 inside each Blob, and NextMarker)
+ * without a general XML parser, decoding the five predefined entities. */
+
+/* The first needle (n bytes) in [p, end), or NULL. */
+static const char *find(const char *p, const char *end, const char *needle,
+			size_t n)
+{
+	for (; p && (size_t)(end - p) >= n;
+	     p = memchr(p + 1, needle[0], (size_t)(end - p - 1)))
+		if (*p == needle[0] && memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* The text of the first <tag>...</tag> in [p, end), entities decoded, into
+ * out; returns a pointer past the end tag, or NULL if there is none. */
+static const char *xml_text(const char *p, const char *end, const char *tag,
+			    struct buf *out)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" },
+					      { "&lt;", "<" },
+					      { "&gt;", ">" },
+					      { "&quot;", "\"" },
+					      { "&apos;", "'" } };
+	char open[64], close[64];
+	const char *s, *t;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	s = find(p, end, open, strlen(open));
+	if (!s)
+		return NULL;
+	s += strlen(open);
+	t = find(s, end, close, strlen(close));
+	if (!t)
+		return NULL;
+	buf_reset(out);
+	while (s < t) {
+		size_t k = 0;
+
+		if (*s == '&')
+			for (k = 0; k < 5; k++)
+				if ((size_t)(t - s) >= strlen(ent[k][0]) &&
+				    strncmp(s, ent[k][0], strlen(ent[k][0])) ==
+					    0)
+					break;
+		if (*s == '&' && k < 5) {
+			buf_addstr(out, ent[k][1]);
+			s += strlen(ent[k][0]);
+		} else {
+			buf_addch(out, *s++);
+		}
+	}
+	return t + strlen(close);
+}
+
+/* One <Blob> element [p, end) as an item for fn. */
+static int list_item(const struct azure *a, const char *p, const char *end,
+		     azure_list_fn fn, void *arg)
+{
+	struct buf name = BUF_INIT(4096), v = BUF_INIT(4096);
+	struct azure_item it = { NULL, 0, { 0 }, 0 };
+	size_t plen = strlen(a->d->prefix);
+	int ret = 0;
+
+	if (xml_text(p, end, "Name", &name) && name.len >= plen &&
+	    strncmp(name.data, a->d->prefix, plen) == 0) {
+		it.name = name.data + plen;
+		if (xml_text(p, end, "Content-Length", &v))
+			it.size = strtoull(v.data, NULL, 10);
+		if (xml_text(p, end, "Content-MD5", &v) && v.len == 24 &&
+		    EVP_DecodeBlock(it.md5, (const unsigned char *)v.data,
+				    24) == 18)
+			it.has_md5 = 1;
+		ret = fn(arg, &it);
+	}
+	buf_release(&name);
+	buf_release(&v);
+	return ret;
+}
+
+/* The blobs of one page [p, end); *marker gets NextMarker ("" at the
+ * end). */
+static int list_page(const struct azure *a, const char *p, const char *end,
+		     struct buf *marker, azure_list_fn fn, void *arg)
+{
+	const char *b;
+	int ret = 0;
+
+	while (!ret && (b = find(p, end, "<Blob>", 6))) {
+		const char *be = find(b, end, "</Blob>", 7);
+
+		if (!be)
+			break;
+		ret = list_item(a, b, be, fn, arg);
+		p = be + 7;
+	}
+	if (!xml_text(p, end, "NextMarker", marker))
+		buf_reset(marker);
+	return ret;
+}
+
+int azure_list(struct azure *a, azure_list_fn fn, void *arg, struct err *e)
+{
+	struct buf marker = BUF_INIT(4096), q = BUF_INIT(16384);
+	int ret = 0;
+
+	do {
+		struct req r = { .method = "GET", .keep_body = 1 };
+		char *pre = curl_easy_escape(NULL, a->d->prefix, 0);
+		char *mk = curl_easy_escape(NULL, marker.data, 0);
+
+		buf_reset(&q);
+		buf_printf(&q, "comp=list&prefix=%s&restype=container",
+			   pre ? pre : "");
+		if (marker.len)
+			buf_printf(&q, "&marker=%s", mk ? mk : "");
+		curl_free(pre);
+		curl_free(mk);
+		r.query = q.data;
+		ret = q.err ? err_set(e, -ENOMEM, "out of memory")
+			    : request(a, &r, e);
+		if (!ret)
+			ret = list_page(a, r.resp.data,
+					r.resp.data + r.resp.len, &marker, fn,
+					arg);
+		buf_release(&r.resp);
+	} while (!ret && marker.len);
+	buf_release(&marker);
+	buf_release(&q);
+	return ret;
 }

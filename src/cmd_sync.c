@@ -19,8 +19,9 @@
 #include "tree.h"
 
 static const char sync_help[] =
-	"usage: collabfs sync STORE DEST [-o OPTIONS] [--dry-run] [--jobs N]\n"
-	"                     [--retries N] [--timeout SECONDS] [-v]\n"
+	"usage: collabfs sync STORE DEST [-o OPTIONS] [--delete] [--check]\n"
+	"                     [--dry-run] [--jobs N] [--retries N]\n"
+	"                     [--timeout SECONDS] [-v]\n"
 	"\n"
 	"Mirror the store's tree (the same files and bytes as 'collabfs\n"
 	"mount' with the same options) into an Azure Blob container, sending\n"
@@ -38,7 +39,11 @@ static const char sync_help[] =
 	"\n"
 	"  -o OPTIONS        tree options, as for mount: interval, from, to,\n"
 	"                    scope, policy, key, cache\n"
-	"  --dry-run         list what would be sent; send nothing\n"
+	"  --delete          delete blobs under the prefix that are not in\n"
+	"                    the tree (needs list and delete permission)\n"
+	"  --check           compare with the container (size and MD5) and\n"
+	"                    resend what differs (needs list permission)\n"
+	"  --dry-run         list what would be sent or deleted; change nothing\n"
 	"  --jobs N          files in flight at once (default 4, at most 64)\n"
 	"  --retries N       attempts per request (default 6)\n"
 	"  --timeout SECONDS a request with no progress for this long fails\n"
@@ -54,7 +59,7 @@ struct sync_args {
 	struct tree_options tree;
 	struct buf opts_text;
 	struct azure_opts net;
-	int jobs, dry_run, verbose;
+	int jobs, dry_run, verbose, check, delete;
 };
 
 static int parse_num(const char *s, int lo, int hi, int *out)
@@ -96,16 +101,39 @@ static int split_opts(struct sync_args *a, char *list, struct err *e)
 	return 0;
 }
 
-enum { OPT_DRY = 256, OPT_JOBS, OPT_RETRIES, OPT_TIMEOUT };
+enum {
+	OPT_DRY = 256,
+	OPT_JOBS,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_CHECK,
+	OPT_DELETE
+};
 
 static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "delete", no_argument, NULL, OPT_DELETE },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The flags without a value: 1 if c is one (set), else 0. */
+static int set_flag(struct sync_args *a, int c)
+{
+	int *flag = c == 'v'	      ? &a->verbose
+		    : c == OPT_DRY    ? &a->dry_run
+		    : c == OPT_CHECK  ? &a->check
+		    : c == OPT_DELETE ? &a->delete
+				      : NULL;
+
+	if (flag)
+		*flag = 1;
+	return flag != NULL;
+}
 
 static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 {
@@ -118,10 +146,8 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 
 		if (c == 'o')
 			ret = split_opts(a, optarg, e);
-		else if (c == 'v')
-			a->verbose = 1;
-		else if (c == OPT_DRY)
-			a->dry_run = 1;
+		else if (set_flag(a, c))
+			continue;
 		else if (c == OPT_JOBS && parse_num(optarg, 1, 64, &a->jobs))
 			ret = err_set(e, -EINVAL, "--jobs: give 1 to 64");
 		else if (c == OPT_RETRIES &&
@@ -211,10 +237,15 @@ static void summary(const struct sync_opts *o, const struct sync_result *r,
 		    double secs)
 {
 	printf("%s%s: %" PRIu64 " files, %" PRIu64 " sent (%" PRIu64
-	       " bytes), %" PRIu64 " unchanged%s in %.1f s\n",
+	       " bytes), %" PRIu64 " unchanged",
 	       o->dry_run ? "dry run: " : "", o->dest->display, r->files,
-	       r->sent, r->bytes, r->skipped, r->failed ? ", some failed" : "",
-	       secs);
+	       r->sent, r->bytes, r->skipped);
+	if (o->check)
+		printf(", %" PRIu64 " repaired", r->repaired);
+	if (o->delete)
+		printf(", %" PRIu64 " %sdeleted", r->deleted,
+		       o->dry_run ? "to be " : "");
+	printf("%s in %.1f s\n", r->failed ? ", some failed" : "", secs);
 }
 
 static int run(struct sync_args *a, const char *store, const char *dest)
@@ -228,10 +259,16 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 
 	if (parse_dest(dest, &d, &e))
 		return cmd_fail(&e);
-	o =
-		(struct sync_opts){ store,	&a->tree,  a->opts_text.data,
-				    &d,		a->net,	   a->jobs,
-				    a->dry_run, a->verbose };
+	o = (struct sync_opts){ .store = store,
+				.tree = &a->tree,
+				.options_text = a->opts_text.data,
+				.dest = &d,
+				.net = a->net,
+				.jobs = a->jobs,
+				.dry_run = a->dry_run,
+				.check = a->check,
+				.delete = a->delete,
+				.verbose = a->verbose };
 	if (azure_global_init(&e)) {
 		azure_dest_free(&d);
 		return cmd_fail(&e);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,19 @@ struct sync_file {
 	char path[TREE_PATH_MAX];
 };
 
+/* A blob of the container's listing (--check, --delete). */
+struct listed {
+	char *name;
+	uint64_t size;
+	unsigned char md5[16];
+	int has_md5;
+};
+
+struct listing {
+	struct listed *v;
+	size_t n, cap;
+};
+
 struct sync_ctx {
 	const struct sync_opts *o;
 	struct tree *t;
@@ -32,6 +46,7 @@ struct sync_ctx {
 	size_t n, cap;
 	atomic_size_t next;
 	atomic_int stop;      /* a failure every file would hit (403, 404) */
+	struct listing list;  /* sorted by name */
 	pthread_mutex_t lock; /* res, first */
 	struct sync_result *res;
 	struct err first;
@@ -91,6 +106,81 @@ static int collect(struct sync_ctx *x, const struct tree_node *dir)
 						: add_file(x, &c.v[i]);
 	free(c.v);
 	return ret;
+}
+
+/* ---- the container's listing ---------------------------------------------
+ */
+
+static int add_listed(void *arg, const struct azure_item *it)
+{
+	struct listing *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct listed *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = (struct listed){
+		strdup(it->name), it->size, { 0 }, it->has_md5
+	};
+	memcpy(l->v[l->n].md5, it->md5, sizeof(it->md5));
+	if (!l->v[l->n].name)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static int cmp_listed(const void *x, const void *y)
+{
+	return strcmp(((const struct listed *)x)->name,
+		      ((const struct listed *)y)->name);
+}
+
+static const struct listed *find_listed(const struct listing *l,
+					const char *name)
+{
+	struct listed key = { (char *)(uintptr_t)name, 0, { 0 }, 0 };
+
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(key), cmp_listed) : NULL;
+}
+
+static void free_listing(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+}
+
+static int list_container(struct sync_ctx *x, struct err *e)
+{
+	struct azure *a = NULL;
+	int ret = azure_new(x->o->dest, &x->o->net, &a, e);
+
+	if (!ret)
+		ret = azure_list(a, add_listed, &x->list, e);
+	if (ret == -ENOMEM)
+		err_set(e, ret, "out of memory");
+	else if (ret == -EACCES)
+		err_prefix(e, "--check and --delete need list permission");
+	azure_free(a);
+	if (!ret)
+		qsort(x->list.v, x->list.n, sizeof(x->list.v[0]), cmp_listed);
+	return ret;
+}
+
+/* --check: whether the container holds what the state says was committed
+ * as name (same size and MD5). */
+static int still_there(const struct sync_ctx *x, const char *name,
+		       const struct sync_blob *was)
+{
+	const struct listed *l = find_listed(&x->list, name);
+
+	return l && l->size == was->size && l->has_md5 &&
+	       memcmp(l->md5, was->md5, sizeof(l->md5)) == 0;
 }
 
 /* ---- sending one file ---------------------------------------------------- */
@@ -193,13 +283,32 @@ static void note_sent(struct sync_ctx *x, const char *name, uint64_t size)
 	pthread_mutex_unlock(&x->lock);
 }
 
+/* Render and send file f as name, then record it (b: its facts). */
+static int send_file(struct sync_ctx *x, struct azure *a, struct tree_file *f,
+		     const char *name, struct sync_blob *b, struct err *e)
+{
+	struct tree_reader *r = NULL;
+	int ret = tree_reader_open(x->t, f, &r, e);
+
+	if (!ret)
+		ret = b->size <= PUT_MAX
+			      ? send_whole(a, r, name, b->size, b, e)
+			      : send_blocks(a, r, name, b->size, b, e);
+	tree_reader_close(r);
+	b->synced = (int64_t)time(NULL);
+	if (!ret)
+		ret = syncstate_put(x->st, x->dest, name, b, e);
+	if (!ret)
+		note_sent(x, name, b->size);
+	return ret;
+}
+
 /* Send one file if its bytes differ from what the destination holds. */
 static int sync_file(struct sync_ctx *x, struct azure *a,
 		     const struct sync_file *sf, struct err *e)
 {
 	const char *name = sf->path + 1;
 	struct tree_file *f = NULL;
-	struct tree_reader *r = NULL;
 	struct sync_blob was, b;
 	struct tree_stat ts;
 	int ret = tree_file_get(x->t, &sf->node, &f, e);
@@ -210,25 +319,24 @@ static int sync_file(struct sync_ctx *x, struct azure *a,
 	memset(&b, 0, sizeof(b));
 	b.size = ts.size;
 	memcpy(b.sha256, tree_file_sha256(f), sizeof(b.sha256));
-	if (syncstate_get(x->st, x->dest, name, &was) && was.size == b.size &&
-	    memcmp(was.sha256, b.sha256, sizeof(b.sha256)) == 0) {
+	int same = syncstate_get(x->st, x->dest, name, &was) &&
+		   was.size == b.size &&
+		   memcmp(was.sha256, b.sha256, sizeof(b.sha256)) == 0;
+
+	if (same && x->o->check && !still_there(x, name, &was)) {
+		same = 0;
+		pthread_mutex_lock(&x->lock);
+		x->res->repaired++;
+		pthread_mutex_unlock(&x->lock);
+	}
+	if (same) {
 		pthread_mutex_lock(&x->lock);
 		x->res->skipped++;
 		pthread_mutex_unlock(&x->lock);
 	} else if (x->o->dry_run) {
 		note_sent(x, name, b.size);
 	} else {
-		ret = tree_reader_open(x->t, f, &r, e);
-		if (!ret)
-			ret = b.size <= PUT_MAX
-				      ? send_whole(a, r, name, b.size, &b, e)
-				      : send_blocks(a, r, name, b.size, &b, e);
-		tree_reader_close(r);
-		b.synced = (int64_t)time(NULL);
-		if (!ret)
-			ret = syncstate_put(x->st, x->dest, name, &b, e);
-		if (!ret)
-			note_sent(x, name, b.size);
+		ret = send_file(x, a, f, name, &b, e);
 	}
 	tree_file_put(f);
 	return ret;
@@ -325,6 +433,55 @@ static int probe(struct sync_ctx *x, struct err *e)
 	return ret;
 }
 
+static int cmp_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Delete one blob that is not in the tree (or say it would). */
+static int delete_one(struct sync_ctx *x, struct azure *a, const char *name,
+		      struct err *e)
+{
+	int ret = 0;
+
+	if (x->o->dry_run) {
+		printf("would delete %s\n", name);
+	} else {
+		ret = azure_delete(a, name, e);
+		if (!ret)
+			ret = syncstate_forget(x->st, x->dest, name, e);
+		if (!ret && x->o->verbose)
+			printf("deleted %s\n", name);
+	}
+	x->res->deleted += !ret;
+	return ret;
+}
+
+/* --delete: each listed blob that is not a file of the tree. */
+static int delete_extra(struct sync_ctx *x, struct err *e)
+{
+	const char **names = calloc(x->n + 1, sizeof(char *));
+	struct azure *a = NULL;
+	int ret = 0;
+
+	if (!names)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->n; i++)
+		names[i] = x->files[i].path + 1;
+	qsort(names, x->n, sizeof(names[0]), cmp_name);
+	if (!x->o->dry_run)
+		ret = azure_new(x->o->dest, &x->o->net, &a, e);
+	for (size_t i = 0; !ret && i < x->list.n; i++) {
+		const char *name = x->list.v[i].name;
+
+		if (!bsearch(&name, names, x->n, sizeof(names[0]), cmp_name))
+			ret = delete_one(x, a, name, e);
+	}
+	azure_free(a);
+	free(names);
+	return ret;
+}
+
 /* ---- one run ------------------------------------------------------------- */
 
 static void run_end(struct sync_ctx *x, struct sync_run *run, int ret,
@@ -341,6 +498,7 @@ static void run_end(struct sync_ctx *x, struct sync_run *run, int ret,
 	run->bytes_sent = x->res->bytes;
 	run->skipped = x->res->skipped;
 	run->failed = x->res->failed;
+	run->deleted = x->res->deleted;
 	syncstate_run_update(x->st, run, &ignore);
 }
 
@@ -389,13 +547,18 @@ int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 	if (!ret)
 		ret = collect(&x, &root) ? err_set(e, -ENOMEM, "out of memory")
 					 : 0;
+	if (!ret && (o->check || o->delete))
+		ret = list_container(&x, e);
 	if (!ret)
 		ret = run_workers(&x, e);
+	if (!ret && o->delete)
+		ret = delete_extra(&x, e);
 	if (x.st)
 		run_end(&x, &run, ret, e);
 	tree_close(x.t);
 	syncstate_close(x.st);
 	free(x.files);
+	free_listing(&x.list);
 	pthread_mutex_destroy(&x.lock);
 	return ret;
 }

@@ -278,6 +278,28 @@ int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
 	return ret;
 }
 
+int syncstate_forget(struct syncstate *st, int64_t dest, const char *name,
+		     struct err *e)
+{
+	sqlite3_stmt *q = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "DELETE FROM blob WHERE dest = ?1 AND name = ?2",
+			       -1, &q, NULL) != SQLITE_OK) {
+		ret = db_fail(st, e, "forget a blob");
+	} else {
+		sqlite3_bind_int64(q, 1, dest);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			ret = db_fail(st, e, "forget a blob");
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
 static void bind_run(sqlite3_stmt *q, const struct sync_run *r)
 {
 	sqlite3_bind_text(q, 1, r->dest, -1, SQLITE_STATIC);

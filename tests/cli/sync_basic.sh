@@ -175,6 +175,33 @@ resent=$(count '^sent' resume.txt)
 check "killed after $done_before blobs: the next run sends only the rest ($resent of $total)" \
 	test "$resent" -eq $((total - done_before))
 
+# --- --check and --delete (they need list permission) -----------------------
+full=$(az_sas mirror racwdl)
+pxfull=$(proxy_url "$full") # the destination the state knows (via the proxy)
+az delete mirror meetings/2022-01/meetings_2022-01.csv # drift behind our back
+az put mirror extra/old.csv csv/Meetings.csv >/dev/null
+expect_error "--delete with a write-only SAS" "list permission" \
+	"$COLLABFS" sync store.db @sas.txt -o "$opts" --delete
+"$COLLABFS" sync store.db "$pxfull" -o "$opts" -v >plain.txt
+check "without --check the deleted blob is not noticed" \
+	test "$(count '^sent' plain.txt)" -eq 0
+"$COLLABFS" sync store.db "$pxfull" -o "$opts" --check -v >check.txt
+check "--check resends the blob deleted behind our back" \
+	grep -q '^sent meetings/2022-01/meetings_2022-01.csv' check.txt
+check "and nothing else" test "$(count '^sent' check.txt)" -eq 1
+pfull=$(sed 's|/mirror?|/mirror/backup/v1?|' <<<"$full")
+az put mirror backup/v1/stale.csv csv/Meetings.csv >/dev/null
+"$COLLABFS" sync store.db "$pfull" -o "$opts" --delete --dry-run >dd.txt
+check "--delete --dry-run names the stale blob" grep -qx 'would delete stale.csv' dd.txt
+check "and deletes nothing" grep -q stale.csv <(az list mirror backup/v1/)
+"$COLLABFS" sync store.db "$pfull" -o "$opts" --delete -v >del.txt
+check "--delete removes the blob under the prefix that is not in the tree" \
+	not_grep stale.csv <(az list mirror backup/v1/)
+check "it said so" grep -qx 'deleted stale.csv' del.txt
+check "blobs outside the prefix are untouched" grep -q '^extra/old.csv' <(az list mirror)
+check "the tree under the prefix stays whole" \
+	test "$(az list mirror backup/v1/ | wc -l)" -eq "$nfiles"
+
 # --- history, and no secret anywhere -----------------------------------------
 "$COLLABFS" history store.db >hist.txt
 check "history shows Completed runs" grep -q Completed hist.txt
