@@ -4,8 +4,9 @@
  * rendered from the store, never read through a mount.  A file is sent
  * when its bytes differ from what the sync state (syncstate.h) says was
  * committed at the destination: by SHA-256 and size, so a sync with
- * nothing changed sends nothing.  Small files go in one Put Blob, larger
- * ones as blocks and a block list; either way a reader of the container
+ * nothing changed sends nothing.  Files up to the upload cutoff go in one
+ * Put Blob (default 8 MiB: --upload-cutoff), larger ones
+ * as 8 MiB blocks and a block list; either way a reader of the container
  * sees the old blob or the new one.  Each committed blob is recorded at
  * once, so an interrupted sync resumes where it stopped.
  */
@@ -24,8 +25,10 @@ struct sync_opts {
 	const char *options_text;	 /* the -o text, for the history */
 	const struct azure_dest *dest;
 	struct azure_opts net;
-	int jobs;    /* files in flight at once */
-	int dry_run; /* say what would be sent; send nothing */
+	int jobs;	      /* files in flight at once */
+	size_t upload_cutoff; /* larger files go as blocks (of at most
+				 8 MiB, and at most this) */
+	int dry_run;	      /* say what would be sent; send nothing */
 	int check;   /* compare with the container's listing, repair drift */
 	int delete;  /* delete blobs under the prefix not in the tree */
 	int verbose; /* a line per file sent */

@@ -253,14 +253,16 @@ base, q = sas.split("?", 1)
 os.makedirs(out, exist_ok=True)
 for j in range(jobs):
     with open(f"{out}/{j}.cfg", "w") as f:
-        for name in names[j::jobs]:
-            f.write(f'upload-file = "{name}"\nurl = "{base}/{name}?{q}"\n'
-                    'header = "x-ms-blob-type: BlockBlob"\n'
-                    'header = "Content-Type: text/csv; charset=utf-8"\n'
-                    'header = "Expect:"\nsilent\noutput = "/dev/null"\nnext\n')
+        f.write("\nnext\n".join(
+            f'upload-file = "{name}"\nurl = "{base}/{name}?{q}"\n'
+            'header = "x-ms-blob-type: BlockBlob"\n'
+            'header = "Content-Type: text/csv; charset=utf-8"\n'
+            'header = "Expect:"\nsilent\nshow-error\nfail\n'
+            'output = "/dev/null"' for name in names[j::jobs]) + "\n")
 PY
 	timed "parallel curl PUT (same files)" bash -c "cd '$files' && for f in '$work'/curl/*.cfg; do curl -K \"\$f\" & done; wait"
 	local peer=$SECS
+	echo "  curl stored $(az list curl | wc -l) of $n files; ours $(az list ours | wc -l)"
 	local conf
 	conf=$(rclone_conf rcl "$(az_sas rcl racwl)")
 	timed "rclone copy --transfers $jobs" rclone --config "$conf" copy "$files" az:rcl --transfers "$jobs"

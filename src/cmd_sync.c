@@ -45,6 +45,9 @@ static const char sync_help[] =
 	"                    resend what differs (needs list permission)\n"
 	"  --dry-run         list what would be sent or deleted; change nothing\n"
 	"  --jobs N          files in flight at once (default 4, at most 64)\n"
+	"  --upload-cutoff MIB  files up to this size go in one request,\n"
+	"                    larger ones as blocks (default 8, 1 to 256;\n"
+	"                    memory grows with it times --jobs)\n"
 	"  --retries N       attempts per request (default 6)\n"
 	"  --timeout SECONDS a request with no progress for this long fails\n"
 	"                    and is retried (default 60)\n"
@@ -59,7 +62,7 @@ struct sync_args {
 	struct tree_options tree;
 	struct buf opts_text;
 	struct azure_opts net;
-	int jobs, dry_run, verbose, check, delete;
+	int jobs, dry_run, verbose, check, delete, cutoff_mib;
 };
 
 static int parse_num(const char *s, int lo, int hi, int *out)
@@ -107,13 +110,15 @@ enum {
 	OPT_RETRIES,
 	OPT_TIMEOUT,
 	OPT_CHECK,
-	OPT_DELETE
+	OPT_DELETE,
+	OPT_CUTOFF
 };
 
 static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "delete", no_argument, NULL, OPT_DELETE },
+	{ "upload-cutoff", required_argument, NULL, OPT_CUTOFF },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -150,6 +155,10 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 			continue;
 		else if (c == OPT_JOBS && parse_num(optarg, 1, 64, &a->jobs))
 			ret = err_set(e, -EINVAL, "--jobs: give 1 to 64");
+		else if (c == OPT_CUTOFF &&
+			 parse_num(optarg, 1, 256, &a->cutoff_mib))
+			ret = err_set(e, -EINVAL,
+				      "--upload-cutoff: give 1 to 256 (MiB)");
 		else if (c == OPT_RETRIES &&
 			 parse_num(optarg, 1, 100, &a->net.tries))
 			ret = err_set(e, -EINVAL, "--retries: give 1 to 100");
@@ -265,6 +274,7 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 				.dest = &d,
 				.net = a->net,
 				.jobs = a->jobs,
+				.upload_cutoff = (size_t)a->cutoff_mib << 20,
 				.dry_run = a->dry_run,
 				.check = a->check,
 				.delete = a->delete,
@@ -289,7 +299,9 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 
 int cmd_sync(int argc, char **argv)
 {
-	struct sync_args a = { .opts_text = BUF_INIT(8192), .jobs = 4 };
+	struct sync_args a = { .opts_text = BUF_INIT(8192),
+			       .jobs = 4,
+			       .cutoff_mib = 8 };
 	struct err e = ERR_INIT;
 	int ret;
 

@@ -14,8 +14,8 @@
 #include "buf.h"
 #include "syncstate.h"
 
-#define PUT_MAX	     ((size_t)4 << 20) /* larger files go as blocks */
-#define BLOCK_SIZE   ((size_t)4 << 20) /* 50,000 blocks: 195 GiB a file */
+#define READ_STEP    ((size_t)1 << 20) /* bytes asked of a reader at once */
+#define BLOCK_SIZE   ((size_t)8 << 20) /* 50,000 blocks: 390 GiB a file */
 #define BLOCK_ID_LEN 14		       /* "blk-0000000000" */
 #define JOBS_MAX     64
 
@@ -192,9 +192,11 @@ static int read_at(struct tree_reader *r, char *p, size_t n, uint64_t off,
 	size_t have = 0, k = 0;
 	int ret = 0;
 
+	/* in steps a reader's window holds whatever the request size */
 	while (!ret && have < n) {
-		ret = tree_reader_read(r, p + have, n - have, off + have, &k,
-				       e);
+		size_t step = n - have < READ_STEP ? n - have : READ_STEP;
+
+		ret = tree_reader_read(r, p + have, step, off + have, &k, e);
 		if (!ret && k == 0)
 			break;
 		have += k;
@@ -228,14 +230,15 @@ static int send_whole(struct azure *a, struct tree_reader *r, const char *name,
 	return ret;
 }
 
+/* Blocks of block bytes, then the block list. */
 static int send_blocks(struct azure *a, struct tree_reader *r, const char *name,
-		       uint64_t size, struct sync_blob *b, struct err *e)
+		       size_t block, struct sync_blob *b, struct err *e)
 {
-	size_t nblocks = (size_t)((size + BLOCK_SIZE - 1) / BLOCK_SIZE);
+	size_t nblocks = (size_t)((b->size + block - 1) / block);
 	char(*ids)[BLOCK_ID_LEN + 1] = calloc(nblocks, sizeof(*ids));
 	const char **idp = calloc(nblocks, sizeof(char *));
 	struct azure_md5 *whole = azure_md5_new();
-	char *p = malloc(BLOCK_SIZE);
+	char *p = malloc(block);
 	int ret = ids && idp && whole && p ? 0 : -ENOMEM;
 
 	if (ret)
@@ -244,8 +247,7 @@ static int send_blocks(struct azure *a, struct tree_reader *r, const char *name,
 		struct azure_body body = { p, 0, { 0 } };
 		size_t got = 0;
 
-		ret = read_at(r, p, BLOCK_SIZE, (uint64_t)i * BLOCK_SIZE, &got,
-			      e);
+		ret = read_at(r, p, block, (uint64_t)i * block, &got, e);
 		if (!ret && got == 0)
 			ret = err_set(e, -EIO, "%s: ended early", name);
 		if (ret)
@@ -291,9 +293,13 @@ static int send_file(struct sync_ctx *x, struct azure *a, struct tree_file *f,
 	int ret = tree_reader_open(x->t, f, &r, e);
 
 	if (!ret)
-		ret = b->size <= PUT_MAX
+		ret = b->size <= x->o->upload_cutoff
 			      ? send_whole(a, r, name, b->size, b, e)
-			      : send_blocks(a, r, name, b->size, b, e);
+			      : send_blocks(a, r, name,
+					    x->o->upload_cutoff < BLOCK_SIZE
+						    ? x->o->upload_cutoff
+						    : BLOCK_SIZE,
+					    b, e);
 	tree_reader_close(r);
 	b->synced = (int64_t)time(NULL);
 	if (!ret)

@@ -547,6 +547,53 @@ static size_t format_decimal(char *tmp, double d)
 	return (size_t)(out - tmp) + (size_t)len;
 }
 
+/* The shortest "%.Ng" (N from 15 to 17) that reads back as d, into dst
+ * (40 bytes); returns the length. */
+static size_t format_shortest(char *dst, double d)
+{
+	/* 15 digits are the shortest form of almost every double; subnormals
+	 * carry fewer significant digits and may need as few as one. */
+	int prec = d != 0.0 && fabs(d) < DBL_MIN ? 1 : 15, n = 0;
+
+	for (; prec <= 17; prec++) {
+		n = snprintf(dst, 40, "%.*g", prec, d);
+		if (prec == 17 || strtod(dst, NULL) == d)
+			break;
+	}
+	return (size_t)n;
+}
+
+/* format_shortest through a small per-thread cache: the values that need
+ * it (a minute in hours, 0.004166666666666667) repeat row after row, and
+ * each costs up to three printf and three strtod calls (a fifth of a
+ * mail_participants file's rendering before the cache). */
+#define DCACHE_SLOTS 256
+
+static size_t format_shortest_cached(char *dst, double d)
+{
+	static _Thread_local struct {
+		uint64_t bits;
+		unsigned char len; /* 0: empty */
+		char text[31];
+	} cache[DCACHE_SLOTS];
+	uint64_t bits, h;
+	size_t n;
+
+	memcpy(&bits, &d, sizeof(bits));
+	h = (bits * 0x9e3779b97f4a7c15ULL) >> 56;
+	if (cache[h].len && cache[h].bits == bits) {
+		memcpy(dst, cache[h].text, cache[h].len);
+		return cache[h].len;
+	}
+	n = format_shortest(dst, d);
+	if (n < sizeof(cache[h].text)) {
+		cache[h].bits = bits;
+		cache[h].len = (unsigned char)n;
+		memcpy(cache[h].text, dst, n);
+	}
+	return n;
+}
+
 void value_format_double(struct buf *b, double d)
 {
 	char tmp[40];
@@ -561,15 +608,7 @@ void value_format_double(struct buf *b, double d)
 		buf_add(b, tmp, (size_t)n);
 		return;
 	}
-	/* 15 digits are the shortest form of almost every double; subnormals
-	 * carry fewer significant digits and may need as few as one. */
-	int prec = d != 0.0 && fabs(d) < DBL_MIN ? 1 : 15;
-
-	for (; prec <= 17; prec++) {
-		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (prec == 17 || strtod(tmp, NULL) == d)
-			break;
-	}
+	n = (int)format_shortest_cached(tmp, d);
 	buf_add(b, tmp, (size_t)n);
 }
 
