@@ -140,6 +140,29 @@ static int set_flag(struct sync_args *a, int c)
 	return flag != NULL;
 }
 
+/* The options with a number: 0 (set, or not one of them), or -EINVAL. */
+static int set_number(struct sync_args *a, int c, const char *arg,
+		      struct err *e)
+{
+	static const struct {
+		int opt, lo, hi;
+		const char *msg;
+	} nums[] = {
+		{ OPT_JOBS, 1, 64, "--jobs: give 1 to 64" },
+		{ OPT_CUTOFF, 1, 256, "--upload-cutoff: give 1 to 256 (MiB)" },
+		{ OPT_RETRIES, 1, 100, "--retries: give 1 to 100" },
+		{ OPT_TIMEOUT, 1, 3600, "--timeout: give 1 to 3600 seconds" },
+	};
+	int *slots[] = { &a->jobs, &a->cutoff_mib, &a->net.tries,
+			 &a->net.timeout };
+
+	for (size_t k = 0; k < sizeof(nums) / sizeof(nums[0]); k++)
+		if (c == nums[k].opt &&
+		    parse_num(arg, nums[k].lo, nums[k].hi, slots[k]))
+			return err_set(e, -EINVAL, "%s", nums[k].msg);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 {
 	int c;
@@ -147,27 +170,16 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 	optind = 1;
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
 	while ((c = getopt_long(argc, argv, "o:v", long_opts, NULL)) != -1) {
-		int ret = 0;
+		int ret;
 
 		if (c == 'o')
 			ret = split_opts(a, optarg, e);
-		else if (set_flag(a, c))
-			continue;
-		else if (c == OPT_JOBS && parse_num(optarg, 1, 64, &a->jobs))
-			ret = err_set(e, -EINVAL, "--jobs: give 1 to 64");
-		else if (c == OPT_CUTOFF &&
-			 parse_num(optarg, 1, 256, &a->cutoff_mib))
-			ret = err_set(e, -EINVAL,
-				      "--upload-cutoff: give 1 to 256 (MiB)");
-		else if (c == OPT_RETRIES &&
-			 parse_num(optarg, 1, 100, &a->net.tries))
-			ret = err_set(e, -EINVAL, "--retries: give 1 to 100");
-		else if (c == OPT_TIMEOUT &&
-			 parse_num(optarg, 1, 3600, &a->net.timeout))
-			ret = err_set(e, -EINVAL,
-				      "--timeout: give 1 to 3600 seconds");
 		else if (c == '?' || c == ':')
 			ret = err_set(e, -EINVAL, "unknown option");
+		else if (set_flag(a, c))
+			ret = 0;
+		else
+			ret = set_number(a, c, optarg, e);
 		if (ret)
 			return ret;
 	}
