@@ -5,10 +5,10 @@
  * when its bytes differ from what the sync state (syncstate.h) says was
  * committed at the destination: by SHA-256 and size, so a sync with
  * nothing changed sends nothing.  Files up to the upload cutoff go in one
- * Put Blob (default 8 MiB: --upload-cutoff), larger ones
- * as 8 MiB blocks and a block list; either way a reader of the container
- * sees the old blob or the new one.  Each committed blob is recorded at
- * once, so an interrupted sync resumes where it stopped.
+ * Put Blob (default 8 MiB: --upload-cutoff), larger ones as 8 MiB blocks,
+ * sent in parallel, and a block list; either way a reader of the
+ * container sees the old blob or the new one.  Each committed blob is recorded
+ * at once, so an interrupted sync resumes where it stopped.
  */
 #ifndef COLLABFS_SYNC_H
 #define COLLABFS_SYNC_H
@@ -29,9 +29,10 @@ struct sync_opts {
 	size_t upload_cutoff; /* larger files go as blocks (of at most
 				 8 MiB, and at most this) */
 	int dry_run;	      /* say what would be sent; send nothing */
-	int check;   /* compare with the container's listing, repair drift */
-	int delete;  /* delete blobs under the prefix not in the tree */
-	int verbose; /* a line per file sent */
+	int check;    /* compare with the container's listing, repair drift */
+	int delete;   /* delete blobs under the prefix not in the tree */
+	int verbose;  /* a line per file sent */
+	int progress; /* a progress line on stderr (a terminal) */
 };
 
 struct sync_result {

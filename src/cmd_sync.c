@@ -51,7 +51,8 @@ static const char sync_help[] =
 	"  --retries N       attempts per request (default 6)\n"
 	"  --timeout SECONDS a request with no progress for this long fails\n"
 	"                    and is retried (default 60)\n"
-	"  -v, --verbose     a line per file sent\n"
+	"  -v, --verbose     a line per file sent (instead of the progress\n"
+	"                    line shown on a terminal)\n"
 	"\n"
 	"Exit status: 0 all files are at the destination; 1 a failure (what\n"
 	"was committed stays recorded: the next run sends the rest); 2 bad\n"
@@ -290,7 +291,9 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 				.dry_run = a->dry_run,
 				.check = a->check,
 				.delete = a->delete,
-				.verbose = a->verbose };
+				.verbose = a->verbose,
+				.progress = !a->verbose && !a->dry_run &&
+					    isatty(STDERR_FILENO) };
 	if (azure_global_init(&e)) {
 		azure_dest_free(&d);
 		return cmd_fail(&e);

@@ -19,9 +19,25 @@
 #define BLOCK_ID_LEN 14		       /* "blk-0000000000" */
 #define JOBS_MAX     64
 
+/* A file of the tree; from the plan on, what the send needs of it. */
 struct sync_file {
 	struct tree_node node;
 	char path[TREE_PATH_MAX];
+	struct tree_file *f;   /* to send: held from the plan to the end */
+	struct sync_blob blob; /* size and SHA-256; MD5 and ETag once sent */
+	/* sent as blocks: under sync_ctx.lock, but whole (the MD5 of the
+	   blocks added so far) is touched by the block whose turn it is */
+	size_t nblocks, done, md5_next;
+	struct azure_md5 *whole;
+	int failed;
+};
+
+#define UNIT_WHOLE SIZE_MAX
+
+/* What a worker takes at once: a whole file, or one block of one. */
+struct unit {
+	size_t file;
+	size_t block; /* UNIT_WHOLE, or the block's index */
 };
 
 /* A blob of the container's listing (--check, --delete). */
@@ -44,13 +60,26 @@ struct sync_ctx {
 	int64_t dest;
 	struct sync_file *files;
 	size_t n, cap;
-	atomic_size_t next;
+	struct unit *units;
+	size_t nunits;
+	size_t block;	      /* bytes of a block */
+	atomic_size_t next;   /* the next file (plan) or unit (send) */
 	atomic_int stop;      /* a failure every file would hit (403, 404) */
 	struct listing list;  /* sorted by name */
-	pthread_mutex_t lock; /* res, first */
+	pthread_mutex_t lock; /* what follows */
+	pthread_cond_t turn;  /* a block was added to its blob's MD5 */
+	pthread_cond_t wake;  /* a worker ended */
+	int running;	      /* workers */
 	struct sync_result *res;
 	struct err first;
+	uint64_t files_total, files_done, bytes_total, bytes_done;
 };
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
 
 /* ---- the files of the tree ----------------------------------------------- */
 
@@ -88,6 +117,7 @@ static int add_file(struct sync_ctx *x, const struct tree_node *n)
 		x->files = v;
 		x->cap = cap;
 	}
+	memset(&x->files[x->n], 0, sizeof(x->files[x->n]));
 	x->files[x->n].node = *n;
 	tree_node_path(x->o->tree->interval, n, x->files[x->n].path,
 		       sizeof(x->files[x->n].path));
@@ -183,7 +213,147 @@ static int still_there(const struct sync_ctx *x, const char *name,
 	       memcmp(l->md5, was->md5, sizeof(l->md5)) == 0;
 }
 
-/* ---- sending one file ---------------------------------------------------- */
+/* ---- workers ---------------------------------------------------------------
+ */
+
+/* One worker thread of a phase: its connection, its buffer (reused from
+ * unit to unit, so a run does not fault in fresh pages for every file),
+ * its error. */
+struct worker {
+	struct sync_ctx *x;
+	int (*fn)(struct worker *w, size_t i);
+	size_t count;
+	struct azure *a; /* the send phase only */
+	char *buf;
+	size_t cap;
+	struct err e;
+};
+
+static int worker_buf(struct worker *w, size_t n)
+{
+	if (n > w->cap) {
+		char *p = realloc(w->buf, n);
+
+		if (!p)
+			return err_set(&w->e, -ENOMEM, "out of memory");
+		w->buf = p;
+		w->cap = n;
+	}
+	return 0;
+}
+
+static void count_failure(struct sync_ctx *x, int ret, const struct err *e)
+{
+	if (ret == -ECANCELED) /* a later block of a file already failed */
+		return;
+	pthread_mutex_lock(&x->lock);
+	x->res->failed++;
+	if (!x->first.code)
+		x->first = *e;
+	pthread_mutex_unlock(&x->lock);
+	if (ret == -EACCES || ret == -ENOENT || ret == -ENOMEM)
+		atomic_store(&x->stop, 1); /* every file would fail */
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct sync_ctx *x = w->x;
+	size_t i;
+
+	while (!atomic_load(&x->stop) &&
+	       (i = atomic_fetch_add(&x->next, 1)) < w->count) {
+		int ret = w->fn(w, i);
+
+		if (ret)
+			count_failure(x, ret, &w->e);
+	}
+	pthread_mutex_lock(&x->lock);
+	x->running--;
+	pthread_cond_broadcast(&x->wake);
+	pthread_mutex_unlock(&x->lock);
+	return NULL;
+}
+
+static void progress_line(struct sync_ctx *x, double secs, int last);
+
+/* Run fn(w, i) for i in [0, count) on the workers; the calling thread
+ * shows progress meanwhile (the send phase, on a terminal). */
+static int run_pool(struct sync_ctx *x, struct worker *ws, int jobs,
+		    int (*fn)(struct worker *, size_t), size_t count,
+		    int progress)
+{
+	pthread_t th[JOBS_MAX];
+	struct timespec t0;
+	int started = 0;
+
+	atomic_store(&x->next, 0);
+	x->running = jobs;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (; started < jobs; started++) {
+		ws[started].fn = fn;
+		ws[started].count = count;
+		if (pthread_create(&th[started], NULL, worker_main,
+				   &ws[started]))
+			break;
+	}
+	pthread_mutex_lock(&x->lock);
+	x->running -= jobs - started;
+	while (x->running > 0) {
+		struct timespec now, until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 500000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&x->wake, &x->lock, &until);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (progress)
+			progress_line(x, elapsed(&t0, &now), 0);
+	}
+	pthread_mutex_unlock(&x->lock);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (progress)
+		progress_line(x, 0, 1);
+	return started ? 0 : -EAGAIN;
+}
+
+/* ---- the plan: which files differ from what the destination holds -------- */
+
+static int plan_file(struct worker *w, size_t i)
+{
+	struct sync_ctx *x = w->x;
+	struct sync_file *sf = &x->files[i];
+	const char *name = sf->path + 1;
+	struct tree_file *f = NULL;
+	struct sync_blob was;
+	struct tree_stat ts;
+	int ret = tree_file_get(x->t, &sf->node, &f, &w->e);
+
+	if (ret)
+		return ret;
+	tree_file_stat(f, &ts);
+	sf->blob.size = ts.size;
+	memcpy(sf->blob.sha256, tree_file_sha256(f), sizeof(sf->blob.sha256));
+	int same = syncstate_get(x->st, x->dest, name, &was) &&
+		   was.size == sf->blob.size &&
+		   memcmp(was.sha256, sf->blob.sha256, 32) == 0;
+	int repair = same && x->o->check && !still_there(x, name, &was);
+
+	pthread_mutex_lock(&x->lock);
+	x->res->repaired += (uint64_t)repair;
+	x->res->skipped += (uint64_t)(same && !repair);
+	pthread_mutex_unlock(&x->lock);
+	if (same && !repair)
+		tree_file_put(f);
+	else
+		sf->f = f; /* to send */
+	return 0;
+}
+
+/* ---- sending ----------------------------------------------------------------
+ */
 
 /* Fill p with up to n bytes of the file from off; *got is what came. */
 static int read_at(struct tree_reader *r, char *p, size_t n, uint64_t off,
@@ -205,205 +375,263 @@ static int read_at(struct tree_reader *r, char *p, size_t n, uint64_t off,
 	return ret;
 }
 
-static int send_whole(struct azure *a, struct tree_reader *r, const char *name,
-		      uint64_t size, struct sync_blob *b, struct err *e)
+/* Render n bytes of sf from off into the worker's buffer, with their MD5. */
+static int render(struct worker *w, struct sync_file *sf, uint64_t off,
+		  size_t n, struct azure_body *body)
 {
-	char *p = malloc(size ? size : 1);
+	struct tree_reader *r = NULL;
 	size_t got = 0;
-	int ret;
+	int ret = worker_buf(w, n ? n : 1);
 
-	if (!p)
-		return err_set(e, -ENOMEM, "out of memory");
-	ret = read_at(r, p, size, 0, &got, e);
-	if (!ret && got != size)
-		ret = err_set(e, -EIO,
-			      "%s: rendered %zu bytes, expected %" PRIu64, name,
-			      got, size);
+	if (!ret)
+		ret = tree_reader_open(w->x->t, sf->f, &r, &w->e);
+	if (!ret)
+		ret = read_at(r, w->buf, n, off, &got, &w->e);
+	tree_reader_close(r);
+	if (!ret && got != n)
+		ret = err_set(&w->e, -EIO,
+			      "%s: rendered %zu bytes at %" PRIu64
+			      ", expected %zu",
+			      sf->path + 1, got, off, n);
 	if (!ret) {
-		struct azure_body body = { p, size, { 0 } };
-
-		azure_md5(p, size, body.md5);
-		memcpy(b->md5, body.md5, sizeof(b->md5));
-		ret = azure_put_blob(a, name, &body, b->etag, e);
+		*body = (struct azure_body){ w->buf, n, { 0 } };
+		azure_md5(w->buf, n, body->md5);
 	}
-	free(p);
 	return ret;
 }
 
-/* Blocks of block bytes, then the block list. */
-static int send_blocks(struct azure *a, struct tree_reader *r, const char *name,
-		       size_t block, struct sync_blob *b, struct err *e)
-{
-	size_t nblocks = (size_t)((b->size + block - 1) / block);
-	char(*ids)[BLOCK_ID_LEN + 1] = calloc(nblocks, sizeof(*ids));
-	const char **idp = calloc(nblocks, sizeof(char *));
-	struct azure_md5 *whole = azure_md5_new();
-	char *p = malloc(block);
-	int ret = ids && idp && whole && p ? 0 : -ENOMEM;
-
-	if (ret)
-		err_set(e, ret, "out of memory");
-	for (size_t i = 0; !ret && i < nblocks; i++) {
-		struct azure_body body = { p, 0, { 0 } };
-		size_t got = 0;
-
-		ret = read_at(r, p, block, (uint64_t)i * block, &got, e);
-		if (!ret && got == 0)
-			ret = err_set(e, -EIO, "%s: ended early", name);
-		if (ret)
-			break;
-		snprintf(ids[i], sizeof(ids[i]), "blk-%010u", (unsigned)i);
-		idp[i] = ids[i];
-		body.n = got;
-		azure_md5(p, got, body.md5);
-		azure_md5_add(whole, p, got);
-		ret = azure_put_block(a, name, ids[i], &body, e);
-	}
-	if (whole)
-		azure_md5_end(whole, b->md5);
-	if (!ret) {
-		struct azure_blocks bl = { idp, nblocks, { 0 } };
-
-		memcpy(bl.md5, b->md5, sizeof(bl.md5));
-		ret = azure_put_block_list(a, name, &bl, b->etag, e);
-	}
-	free(p);
-	free(ids);
-	free(idp);
-	return ret;
-}
-
-static void note_sent(struct sync_ctx *x, const char *name, uint64_t size)
+static void note_sent(struct sync_ctx *x, const struct sync_file *sf)
 {
 	pthread_mutex_lock(&x->lock);
 	x->res->sent++;
-	x->res->bytes += size;
-	if (x->o->dry_run)
-		printf("would send %s (%" PRIu64 " bytes)\n", name, size);
-	else if (x->o->verbose)
-		printf("sent %s (%" PRIu64 " bytes)\n", name, size);
+	x->res->bytes += sf->blob.size;
+	x->files_done++;
+	if (x->o->verbose)
+		printf("sent %s (%" PRIu64 " bytes)\n", sf->path + 1,
+		       sf->blob.size);
 	pthread_mutex_unlock(&x->lock);
 }
 
-/* Render and send file f as name, then record it (b: its facts). */
-static int send_file(struct sync_ctx *x, struct azure *a, struct tree_file *f,
-		     const char *name, struct sync_blob *b, struct err *e)
+static void note_bytes(struct sync_ctx *x, size_t n)
 {
-	struct tree_reader *r = NULL;
-	int ret = tree_reader_open(x->t, f, &r, e);
-
-	if (!ret)
-		ret = b->size <= x->o->upload_cutoff
-			      ? send_whole(a, r, name, b->size, b, e)
-			      : send_blocks(a, r, name,
-					    x->o->upload_cutoff < BLOCK_SIZE
-						    ? x->o->upload_cutoff
-						    : BLOCK_SIZE,
-					    b, e);
-	tree_reader_close(r);
-	b->synced = (int64_t)time(NULL);
-	if (!ret)
-		ret = syncstate_put(x->st, x->dest, name, b, e);
-	if (!ret)
-		note_sent(x, name, b->size);
-	return ret;
-}
-
-/* Send one file if its bytes differ from what the destination holds. */
-static int sync_file(struct sync_ctx *x, struct azure *a,
-		     const struct sync_file *sf, struct err *e)
-{
-	const char *name = sf->path + 1;
-	struct tree_file *f = NULL;
-	struct sync_blob was, b;
-	struct tree_stat ts;
-	int ret = tree_file_get(x->t, &sf->node, &f, e);
-
-	if (ret)
-		return ret;
-	tree_file_stat(f, &ts);
-	memset(&b, 0, sizeof(b));
-	b.size = ts.size;
-	memcpy(b.sha256, tree_file_sha256(f), sizeof(b.sha256));
-	int same = syncstate_get(x->st, x->dest, name, &was) &&
-		   was.size == b.size &&
-		   memcmp(was.sha256, b.sha256, sizeof(b.sha256)) == 0;
-
-	if (same && x->o->check && !still_there(x, name, &was)) {
-		same = 0;
-		pthread_mutex_lock(&x->lock);
-		x->res->repaired++;
-		pthread_mutex_unlock(&x->lock);
-	}
-	if (same) {
-		pthread_mutex_lock(&x->lock);
-		x->res->skipped++;
-		pthread_mutex_unlock(&x->lock);
-	} else if (x->o->dry_run) {
-		note_sent(x, name, b.size);
-	} else {
-		ret = send_file(x, a, f, name, &b, e);
-	}
-	tree_file_put(f);
-	return ret;
-}
-
-static void *worker(void *arg)
-{
-	struct sync_ctx *x = arg;
-	struct azure *a = NULL;
-	struct err e = ERR_INIT;
-	uint64_t req = 0, retries = 0;
-	size_t i;
-	int ret = x->o->dry_run ? 0 : azure_new(x->o->dest, &x->o->net, &a, &e);
-
-	while (!ret && !atomic_load(&x->stop) &&
-	       (i = atomic_fetch_add(&x->next, 1)) < x->n) {
-		int r = sync_file(x, a, &x->files[i], &e);
-
-		if (!r)
-			continue;
-		pthread_mutex_lock(&x->lock);
-		x->res->failed++;
-		if (!x->first.code)
-			x->first = e;
-		pthread_mutex_unlock(&x->lock);
-		if (r == -EACCES || r == -ENOENT || r == -ENOMEM)
-			atomic_store(&x->stop, 1); /* every file would fail */
-	}
-	if (ret) {
-		pthread_mutex_lock(&x->lock);
-		if (!x->first.code)
-			x->first = e;
-		pthread_mutex_unlock(&x->lock);
-		atomic_store(&x->stop, 1);
-	}
-	if (a)
-		azure_counts(a, &req, &retries);
 	pthread_mutex_lock(&x->lock);
-	x->res->requests += req;
-	x->res->retries += retries;
+	x->bytes_done += n;
 	pthread_mutex_unlock(&x->lock);
-	azure_free(a);
-	return NULL;
 }
 
-static int run_workers(struct sync_ctx *x, struct err *e)
+/* The blob is committed: record it at once (a killed sync resumes after
+ * it), then count it. */
+static int committed(struct worker *w, struct sync_file *sf)
 {
-	pthread_t th[JOBS_MAX];
-	int jobs = x->o->jobs < 1	   ? 1
-		   : x->o->jobs > JOBS_MAX ? JOBS_MAX
-					   : x->o->jobs;
-	int started = 0;
+	int ret;
 
-	for (; started < jobs; started++)
-		if (pthread_create(&th[started], NULL, worker, x))
-			break;
-	if (started == 0)
-		return err_set(e, -EAGAIN, "cannot start a thread");
-	for (int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	x->res->files = x->n;
+	sf->blob.synced = (int64_t)time(NULL);
+	ret = syncstate_put(w->x->st, w->x->dest, sf->path + 1, &sf->blob,
+			    &w->e);
+	if (!ret)
+		note_sent(w->x, sf);
+	return ret;
+}
+
+static int send_whole(struct worker *w, struct sync_file *sf)
+{
+	struct azure_body body;
+	int ret = render(w, sf, 0, (size_t)sf->blob.size, &body);
+
+	if (!ret) {
+		memcpy(sf->blob.md5, body.md5, sizeof(body.md5));
+		ret = azure_put_blob(w->a, sf->path + 1, &body, sf->blob.etag,
+				     &w->e);
+	}
+	if (!ret)
+		note_bytes(w->x, body.n);
+	return ret ? ret : committed(w, sf);
+}
+
+static void block_id(size_t i, char id[BLOCK_ID_LEN + 1])
+{
+	snprintf(id, BLOCK_ID_LEN + 1, "blk-%010u", (unsigned)i);
+}
+
+/* Add block i to the blob's MD5, after block i - 1 (units are taken in
+ * order, so the oldest block in flight never waits).  -ECANCELED when an
+ * earlier block failed. */
+static int add_in_order(struct sync_ctx *x, struct sync_file *sf, size_t i,
+			const struct azure_body *body)
+{
+	pthread_mutex_lock(&x->lock);
+	while (sf->md5_next != i && !sf->failed)
+		pthread_cond_wait(&x->turn, &x->lock);
+	int failed = sf->failed;
+
+	pthread_mutex_unlock(&x->lock);
+	if (failed)
+		return -ECANCELED;
+	azure_md5_add(sf->whole, body->p, body->n); /* ours alone: our turn */
+	pthread_mutex_lock(&x->lock);
+	sf->md5_next++;
+	pthread_cond_broadcast(&x->turn);
+	pthread_mutex_unlock(&x->lock);
+	return 0;
+}
+
+/* Commit the block list: every block is in. */
+static int commit_blocks(struct worker *w, struct sync_file *sf)
+{
+	char(*ids)[BLOCK_ID_LEN + 1] = calloc(sf->nblocks, sizeof(*ids));
+	const char **idp = calloc(sf->nblocks, sizeof(char *));
+	int ret = 0;
+
+	if (!ids || !idp) {
+		free(ids);
+		free(idp);
+		return err_set(&w->e, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < sf->nblocks; i++) {
+		block_id(i, ids[i]);
+		idp[i] = ids[i];
+	}
+	{
+		struct azure_blocks bl = { idp, sf->nblocks, { 0 } };
+
+		memcpy(bl.md5, sf->blob.md5, sizeof(bl.md5));
+		ret = azure_put_block_list(w->a, sf->path + 1, &bl,
+					   sf->blob.etag, &w->e);
+	}
+	free(ids);
+	free(idp);
+	return ret ? ret : committed(w, sf);
+}
+
+/* Block i is in (ret 0) or failed: the last block of a file commits it. */
+static int block_end(struct worker *w, struct sync_file *sf, int ret)
+{
+	struct sync_ctx *x = w->x;
+	int last, failed;
+
+	pthread_mutex_lock(&x->lock);
+	if (ret && sf->failed)
+		ret = -ECANCELED; /* the file's failure is counted once */
+	sf->failed |= ret != 0;
+	last = ++sf->done == sf->nblocks;
+	failed = sf->failed;
+	pthread_cond_broadcast(&x->turn);
+	pthread_mutex_unlock(&x->lock);
+	if (!last)
+		return ret;
+	azure_md5_end(sf->whole, sf->blob.md5);
+	sf->whole = NULL;
+	return failed ? ret : commit_blocks(w, sf);
+}
+
+static int file_failed(struct sync_ctx *x, const struct sync_file *sf)
+{
+	int failed;
+
+	pthread_mutex_lock(&x->lock);
+	failed = sf->failed;
+	pthread_mutex_unlock(&x->lock);
+	return failed;
+}
+
+static int send_block(struct worker *w, struct sync_file *sf, size_t i)
+{
+	uint64_t off = (uint64_t)i * w->x->block;
+	size_t n = sf->blob.size - off < w->x->block
+			   ? (size_t)(sf->blob.size - off)
+			   : w->x->block;
+	char id[BLOCK_ID_LEN + 1];
+	struct azure_body body;
+	int ret = file_failed(w->x, sf) ? -ECANCELED
+					: render(w, sf, off, n, &body);
+
+	if (!ret)
+		ret = add_in_order(w->x, sf, i, &body);
+	if (!ret) {
+		block_id(i, id);
+		ret = azure_put_block(w->a, sf->path + 1, id, &body, &w->e);
+	}
+	if (!ret)
+		note_bytes(w->x, n);
+	return block_end(w, sf, ret);
+}
+
+static int send_unit(struct worker *w, size_t i)
+{
+	const struct unit *u = &w->x->units[i];
+	struct sync_file *sf = &w->x->files[u->file];
+
+	return u->block == UNIT_WHOLE ? send_whole(w, sf)
+				      : send_block(w, sf, u->block);
+}
+
+/* A file to send: count it, say so in a dry run; how many units it is. */
+static size_t plan_file_units(struct sync_ctx *x, struct sync_file *sf)
+{
+	x->bytes_total += sf->blob.size;
+	x->files_total++;
+	sf->nblocks =
+		sf->blob.size > x->o->upload_cutoff
+			? (size_t)((sf->blob.size + x->block - 1) / x->block)
+			: 0;
+	if (x->o->dry_run) {
+		printf("would send %s (%" PRIu64 " bytes)\n", sf->path + 1,
+		       sf->blob.size);
+		x->res->sent++;
+		x->res->bytes += sf->blob.size;
+	}
+	return sf->nblocks ? sf->nblocks : 1;
+}
+
+/* The units of the files to send, in file order: a whole file up to the
+ * cutoff, else its blocks.  A dry run says what it would send instead. */
+static int plan_units(struct sync_ctx *x, struct err *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < x->n; i++)
+		n += x->files[i].f ? plan_file_units(x, &x->files[i]) : 0;
+	if (x->o->dry_run || n == 0)
+		return 0;
+	x->units = calloc(n, sizeof(*x->units));
+	if (!x->units)
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->n; i++) {
+		struct sync_file *sf = &x->files[i];
+
+		if (!sf->f)
+			continue;
+		if (!sf->nblocks) {
+			x->units[x->nunits++] = (struct unit){ i, UNIT_WHOLE };
+			continue;
+		}
+		sf->whole = azure_md5_new();
+		if (!sf->whole)
+			return err_set(e, -ENOMEM, "out of memory");
+		for (size_t b = 0; b < sf->nblocks; b++)
+			x->units[x->nunits++] = (struct unit){ i, b };
+	}
+	return 0;
+}
+
+/* Count the workers' requests, free their connections and buffers. */
+static void end_workers(struct sync_ctx *x, struct worker *ws, int jobs)
+{
+	for (int i = 0; i < jobs; i++) {
+		uint64_t req = 0, retries = 0;
+
+		if (ws[i].a)
+			azure_counts(ws[i].a, &req, &retries);
+		x->res->requests += req;
+		x->res->retries += retries;
+		azure_free(ws[i].a);
+		free(ws[i].buf);
+	}
+}
+
+/* The run's error: the first failure, with how many files failed. */
+static int first_failure(struct sync_ctx *x, struct err *e)
+{
 	if (x->first.code) {
 		*e = x->first;
 		if (x->res->failed > 1)
@@ -414,6 +642,56 @@ static int run_workers(struct sync_ctx *x, struct err *e)
 	}
 	return x->res->failed ? err_set(e, -EIO, "some files were not sent")
 			      : 0;
+}
+
+/* The plan on every file, then the units on connections of their own. */
+static int run_workers(struct sync_ctx *x, struct err *e)
+{
+	struct worker ws[JOBS_MAX];
+	int jobs = x->o->jobs < 1	   ? 1
+		   : x->o->jobs > JOBS_MAX ? JOBS_MAX
+					   : x->o->jobs;
+	int ret = 0;
+
+	memset(ws, 0, sizeof(ws));
+	for (int i = 0; i < jobs; i++) {
+		ws[i].x = x;
+		ws[i].e = (struct err)ERR_INIT;
+	}
+	if (run_pool(x, ws, jobs, plan_file, x->n, 0))
+		ret = err_set(e, -EAGAIN, "cannot start a thread");
+	if (!ret && !atomic_load(&x->stop))
+		ret = plan_units(x, e);
+	for (int i = 0; !ret && x->nunits && i < jobs; i++)
+		ret = azure_new(x->o->dest, &x->o->net, &ws[i].a, e);
+	if (!ret && x->nunits &&
+	    run_pool(x, ws, jobs, send_unit, x->nunits, x->o->progress))
+		ret = err_set(e, -EAGAIN, "cannot start a thread");
+	end_workers(x, ws, jobs);
+	x->res->files = x->n;
+	return ret ? ret : first_failure(x, e);
+}
+
+/* ---- progress on a terminal ------------------------------------------------
+ */
+
+static void progress_line(struct sync_ctx *x, double secs, int last)
+{
+	double rate = secs > 0 ? (double)x->bytes_done / secs : 0;
+	double left = (double)(x->bytes_total - x->bytes_done);
+
+	if (last) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr,
+		"\r\033[K%" PRIu64 "/%" PRIu64 " files, %.1f/%.1f MB, "
+		"%.1f MB/s",
+		x->files_done, x->files_total, (double)x->bytes_done / 1e6,
+		(double)x->bytes_total / 1e6, rate / 1e6);
+	if (rate > 0)
+		fprintf(stderr, ", ETA %.0f s", left / rate);
+	fflush(stderr);
 }
 
 /* A wrong SAS or a missing container fails the run at once, even when
@@ -533,6 +811,20 @@ static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
 	return ret;
 }
 
+static void release(struct sync_ctx *x)
+{
+	unsigned char md5[16];
+
+	for (size_t i = 0; i < x->n; i++) {
+		tree_file_put(x->files[i].f);
+		if (x->files[i].whole) /* a file the run did not finish */
+			azure_md5_end(x->files[i].whole, md5);
+	}
+	free(x->files);
+	free(x->units);
+	free_listing(&x->list);
+}
+
 int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 {
 	struct sync_ctx x = { .o = o, .res = res };
@@ -542,7 +834,10 @@ int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 
 	memset(res, 0, sizeof(*res));
 	memset(&run, 0, sizeof(run));
+	x.block = o->upload_cutoff < BLOCK_SIZE ? o->upload_cutoff : BLOCK_SIZE;
 	pthread_mutex_init(&x.lock, NULL);
+	pthread_cond_init(&x.turn, NULL);
+	pthread_cond_init(&x.wake, NULL);
 	ret = syncstate_open(o->store, &x.st, e);
 	if (!ret)
 		ret = run_begin(&x, &run, e);
@@ -561,10 +856,11 @@ int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 		ret = delete_extra(&x, e);
 	if (x.st)
 		run_end(&x, &run, ret, e);
+	release(&x);
 	tree_close(x.t);
 	syncstate_close(x.st);
-	free(x.files);
-	free_listing(&x.list);
+	pthread_cond_destroy(&x.wake);
+	pthread_cond_destroy(&x.turn);
 	pthread_mutex_destroy(&x.lock);
 	return ret;
 }

@@ -18,6 +18,8 @@ one that matches and has "times" left acts:
       answer with an Azure-style XML error (and x-ms-error-code) instead
   "action": "reset"   read the request, then close the socket (RST), no answer
   "action": "delay", "seconds": 5    wait, then forward
+  "action": "truncate"  let Azurite act, then send the first half of its
+      answer's head and close the connection
   "forward_first": true   let Azurite act on the request first, then answer
       with the fault instead of (status, reset) or after (delay) its answer:
       the request succeeded, but the client cannot know it
@@ -27,7 +29,9 @@ starts afresh.
 
 LOG gets one line per request, tab-separated, written before the client sees
 the end of the answer: METHOD, PATH?QUERY with the sig= value redacted,
-STATUS (or "-" on a reset), and the fault's action or "-".
+STATUS (or "-" on a reset), the fault's action or "-", and how many requests
+were being served (this one included) when it came: 2 or more means the
+client had requests in flight in parallel.
 """
 import json
 import re
@@ -53,10 +57,14 @@ DEFAULT_CODES = {403: "AuthenticationFailed", 404: "ResourceNotFound", 408: "Ope
                  503: "ServerBusy"}
 
 
+inflight = [0]  # requests being served now
+state = threading.local()  # .inflight: how many were, as this one came
+
+
 def log(method, target, status, fault):
     target = re.sub(r"([?&]sig=)[^&]*", r"\1REDACTED", target)
     with lock, open(LOG, "a", encoding="utf-8") as f:
-        f.write(f"{method}\t{target}\t{status}\t{fault}\n")
+        f.write(f"{method}\t{target}\t{status}\t{fault}\t{getattr(state, 'inflight', 1)}\n")
 
 
 def pick_rule(method, target):
@@ -179,6 +187,16 @@ class Handler(socketserver.StreamRequestHandler):
         lines = read_head(self.rfile)
         if not lines:
             return False
+        with lock:
+            inflight[0] += 1
+            state.inflight = inflight[0]
+        try:
+            return self.serve(lines)
+        finally:
+            with lock:
+                inflight[0] -= 1
+
+    def serve(self, lines):
         method, target, version = lines[0].decode("latin-1").split()
         keep = version == "HTTP/1.1" and (header(lines, "connection") or "").lower() != "close"
         if (header(lines, "expect") or "").lower() == "100-continue":
@@ -225,6 +243,13 @@ class Handler(socketserver.StreamRequestHandler):
                 log(method, target, rule.get("status", 503), action)
                 self.connection.sendall(error_answer(rule, method))
                 return keep
+            if action == "truncate":
+                if has_body:
+                    relay_body(upr, None, answer, until_eof=True)
+                raw = b"".join(answer) + b"\r\n"
+                log(method, target, status, action)
+                self.connection.sendall(raw[: len(raw) // 2])
+                return False
             if action == "delay" and first:
                 time.sleep(float(rule.get("seconds", 5)))
             log(method, target, status, action)
