@@ -155,6 +155,10 @@ void tree_file_stat(const struct tree_file *f, struct tree_stat *st);
 const struct tree_node *tree_file_node(const struct tree_file *f);
 /* SHA-256 of the file's bytes. */
 const unsigned char *tree_file_sha256(const struct tree_file *f);
+/* The last offset at or before off where a reader can start rendering
+ * (a checkpoint: one per MiB or so; 0 is the start), so that a read from
+ * there renders nothing it throws away.  The sync cuts blocks there. */
+uint64_t tree_file_restart_at(const struct tree_file *f, uint64_t off);
 
 void tree_dir_stat(struct tree *t, const struct tree_node *n,
 		   struct tree_stat *st);
@@ -176,6 +180,13 @@ int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
 typedef int (*tree_serve_fn)(void *arg, const char *p, size_t n);
 int tree_reader_serve(struct tree_reader *r, size_t size, uint64_t off,
 		      tree_serve_fn fn, void *arg, struct err *e);
+/* Append bytes [off, off + n) of the file to out, rendering straight into
+ * it rather than through the reader's window: for a caller that reads a
+ * range once (the sync's blocks).  Cheapest when off is a restart point
+ * (tree_file_restart_at).  Fails with -EIO if the file ends before
+ * off + n. */
+int tree_reader_render(struct tree_reader *r, struct buf *out, uint64_t off,
+		       size_t n, struct err *e);
 /* Readers are counted: open gives one reference, ref adds one, close
  * drops one and frees the reader with the last.  A thread that may be
  * racing the last close (a FUSE READ whose reply lets the reading process

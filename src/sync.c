@@ -14,7 +14,6 @@
 #include "buf.h"
 #include "syncstate.h"
 
-#define READ_STEP    ((size_t)1 << 20) /* bytes asked of a reader at once */
 #define BLOCK_SIZE   ((size_t)8 << 20) /* 50,000 blocks: 390 GiB a file */
 #define BLOCK_ID_LEN 14		       /* "blk-0000000000" */
 #define JOBS_MAX     64
@@ -224,23 +223,9 @@ struct worker {
 	int (*fn)(struct worker *w, size_t i);
 	size_t count;
 	struct azure *a; /* the send phase only */
-	char *buf;
-	size_t cap;
+	struct buf buf;
 	struct err e;
 };
-
-static int worker_buf(struct worker *w, size_t n)
-{
-	if (n > w->cap) {
-		char *p = realloc(w->buf, n);
-
-		if (!p)
-			return err_set(&w->e, -ENOMEM, "out of memory");
-		w->buf = p;
-		w->cap = n;
-	}
-	return 0;
-}
 
 static void count_failure(struct sync_ctx *x, int ret, const struct err *e)
 {
@@ -355,47 +340,20 @@ static int plan_file(struct worker *w, size_t i)
 /* ---- sending ----------------------------------------------------------------
  */
 
-/* Fill p with up to n bytes of the file from off; *got is what came. */
-static int read_at(struct tree_reader *r, char *p, size_t n, uint64_t off,
-		   size_t *got, struct err *e)
-{
-	size_t have = 0, k = 0;
-	int ret = 0;
-
-	/* in steps a reader's window holds whatever the request size */
-	while (!ret && have < n) {
-		size_t step = n - have < READ_STEP ? n - have : READ_STEP;
-
-		ret = tree_reader_read(r, p + have, step, off + have, &k, e);
-		if (!ret && k == 0)
-			break;
-		have += k;
-	}
-	*got = have;
-	return ret;
-}
-
 /* Render n bytes of sf from off into the worker's buffer, with their MD5. */
 static int render(struct worker *w, struct sync_file *sf, uint64_t off,
 		  size_t n, struct azure_body *body)
 {
 	struct tree_reader *r = NULL;
-	size_t got = 0;
-	int ret = worker_buf(w, n ? n : 1);
+	int ret = tree_reader_open(w->x->t, sf->f, &r, &w->e);
 
+	buf_reset(&w->buf);
 	if (!ret)
-		ret = tree_reader_open(w->x->t, sf->f, &r, &w->e);
-	if (!ret)
-		ret = read_at(r, w->buf, n, off, &got, &w->e);
+		ret = tree_reader_render(r, &w->buf, off, n, &w->e);
 	tree_reader_close(r);
-	if (!ret && got != n)
-		ret = err_set(&w->e, -EIO,
-			      "%s: rendered %zu bytes at %" PRIu64
-			      ", expected %zu",
-			      sf->path + 1, got, off, n);
 	if (!ret) {
-		*body = (struct azure_body){ w->buf, n, { 0 } };
-		azure_md5(w->buf, n, body->md5);
+		*body = (struct azure_body){ w->buf.data, n, { 0 } };
+		azure_md5(w->buf.data, n, body->md5);
 	}
 	return ret;
 }
@@ -534,12 +492,25 @@ static int file_failed(struct sync_ctx *x, const struct sync_file *sf)
 	return failed;
 }
 
+/* Where block i of sf starts: near i blocks in, at a point where a reader
+ * can start rendering (blocks then differ a little in size). */
+static uint64_t block_start(const struct sync_ctx *x,
+			    const struct sync_file *sf, size_t i)
+{
+	uint64_t at = (uint64_t)i * x->block, k;
+
+	if (i == 0)
+		return 0;
+	if (i >= sf->nblocks)
+		return sf->blob.size;
+	k = tree_file_restart_at(sf->f, at);
+	return k > at - x->block ? k : at;
+}
+
 static int send_block(struct worker *w, struct sync_file *sf, size_t i)
 {
-	uint64_t off = (uint64_t)i * w->x->block;
-	size_t n = sf->blob.size - off < w->x->block
-			   ? (size_t)(sf->blob.size - off)
-			   : w->x->block;
+	uint64_t off = block_start(w->x, sf, i);
+	size_t n = (size_t)(block_start(w->x, sf, i + 1) - off);
 	char id[BLOCK_ID_LEN + 1];
 	struct azure_body body;
 	int ret = file_failed(w->x, sf) ? -ECANCELED
@@ -625,7 +596,7 @@ static void end_workers(struct sync_ctx *x, struct worker *ws, int jobs)
 		x->res->requests += req;
 		x->res->retries += retries;
 		azure_free(ws[i].a);
-		free(ws[i].buf);
+		buf_release(&ws[i].buf);
 	}
 }
 
@@ -657,6 +628,7 @@ static int run_workers(struct sync_ctx *x, struct err *e)
 	for (int i = 0; i < jobs; i++) {
 		ws[i].x = x;
 		ws[i].e = (struct err)ERR_INIT;
+		buf_init(&ws[i].buf, SIZE_MAX / 2);
 	}
 	if (run_pool(x, ws, jobs, plan_file, x->n, 0))
 		ret = err_set(e, -EAGAIN, "cannot start a thread");

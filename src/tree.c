@@ -1348,6 +1348,13 @@ static const struct ckpt *ckpt_before(const struct tree_file *f, uint64_t off)
 	return lo ? &f->ckpts[lo - 1] : NULL;
 }
 
+uint64_t tree_file_restart_at(const struct tree_file *f, uint64_t off)
+{
+	const struct ckpt *k = ckpt_before(f, off);
+
+	return k ? k->off : 0;
+}
+
 /* Restart rendering at the last checkpoint at or before off. */
 static int reposition(struct tree_reader *r, uint64_t off, struct err *e)
 {
@@ -1450,6 +1457,64 @@ int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
 
 	*got = 0;
 	return tree_reader_serve(r, size, off, copy_out, &to, e);
+}
+
+/* Render from the restart point at or before off until out holds n bytes
+ * from off (rows are whole, so the generator runs past: it is dropped). */
+static int render_range(struct tree_reader *r, struct buf *out, uint64_t off,
+			size_t n, struct err *e)
+{
+	size_t start = out->len;
+	int ret = reposition(r, off, e), more = 1;
+
+	/* the bytes before off, if off is not a restart point */
+	while (!ret && more && r->win_off + r->win.len < off) {
+		r->win_off += r->win.len;
+		buf_reset(&r->win);
+		ret = filegen_fill(r->g, &r->win, RENDER_CHUNK, e);
+		more = ret > 0;
+		ret = ret > 0 ? 0 : ret;
+	}
+	if (!ret && r->win_off + r->win.len >= off)
+		buf_add(out, r->win.data + (off - r->win_off),
+			(size_t)(r->win_off + r->win.len - off));
+	while (!ret && more && out->len - start < n) {
+		ret = filegen_fill(r->g, out, n - (out->len - start), e);
+		more = ret > 0;
+		ret = ret > 0 ? 0 : ret;
+	}
+	if (!ret && out->err)
+		ret = err_set(e, out->err, "out of memory");
+	else if (!ret && out->len - start < n)
+		ret = err_set(e, -EIO, "%s ended before byte %" PRIu64,
+			      r->f->path, off + n);
+	out->len = ret ? start : start + n;
+	if (out->cap)
+		out->data[out->len] = '\0';
+	filegen_free(r->g); /* it ran past off + n */
+	r->g = NULL;
+	buf_reset(&r->win);
+	return ret;
+}
+
+int tree_reader_render(struct tree_reader *r, struct buf *out, uint64_t off,
+		       size_t n, struct err *e)
+{
+	const struct tree_file *f = r->f;
+	int ret;
+
+	if (off > f->size || n > f->size - off)
+		return err_set(e, -EIO,
+			       "%s has %" PRIu64 " bytes, not %" PRIu64,
+			       f->path, f->size, off + n);
+	if (f->bytes) {
+		buf_add(out, f->bytes + off, n);
+		return out->err ? err_set(e, out->err, "out of memory") : 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	ret = render_range(r, out, off, n, e);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
 }
 
 void tree_reader_ref(struct tree_reader *r)

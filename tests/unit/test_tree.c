@@ -142,6 +142,41 @@ static void check_random(struct tree *t, struct tree_file *f, const char *all,
 	tree_reader_close(r);
 }
 
+/* Ranges rendered straight into a buffer (as the sync does), from restart
+ * points and from anywhere, equal the sequential bytes; past the end is
+ * refused. */
+static void check_render(struct tree *t, struct tree_file *f, const char *all,
+			 size_t size)
+{
+	struct tree_reader *r = NULL;
+	struct err e = ERR_INIT;
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	int bad = 0;
+
+	CHECK_INT(tree_reader_open(t, f, &r, &e), 0);
+	for (int i = 0; r && i < 40; i++) {
+		uint64_t off = (uint64_t)rand() % size;
+		size_t n = (size_t)rand() % (3u << 20);
+
+		if (i % 2)
+			off = tree_file_restart_at(f, off);
+		n = n > size - off ? (size_t)(size - off) : n;
+		buf_reset(&b);
+		buf_addstr(&b, "x"); /* appended after what is there */
+		bad += tree_reader_render(r, &b, off, n, &e) != 0 ||
+		       b.len != n + 1 || memcmp(b.data + 1, all + off, n) != 0;
+	}
+	CHECK_INT(bad, 0);
+	if (r) {
+		buf_reset(&b);
+		CHECK_INT(tree_reader_render(r, &b, size - 1, 2, &e), -EIO);
+		CHECK_INT((int)b.len, 0);
+		CHECK_INT(tree_reader_render(r, &b, size, 0, &e), 0);
+	}
+	buf_release(&b);
+	tree_reader_close(r);
+}
+
 struct facts {
 	uint64_t ino, size;
 	int64_t mtime;
@@ -178,6 +213,7 @@ static size_t check_files(struct tree *t, struct facts *out, size_t n)
 			CHECK(memcmp(sha, tree_file_sha256(f), 32) == 0);
 			if (st.size > (2u << 20)) {
 				check_random(t, f, all, st.size);
+				check_render(t, f, all, st.size);
 				big++;
 			}
 			if (k < n)
