@@ -1459,22 +1459,33 @@ int tree_reader_read(struct tree_reader *r, char *dst, size_t size,
 	return tree_reader_serve(r, size, off, copy_out, &to, e);
 }
 
+/* Render the bytes before off into the window (none if off is a restart
+ * point); *more is 0 if the file ended. */
+static int skip_to(struct tree_reader *r, uint64_t off, int *more,
+		   struct err *e)
+{
+	int ret = 0;
+
+	while (!ret && *more && r->win_off + r->win.len < off) {
+		r->win_off += r->win.len;
+		buf_reset(&r->win);
+		ret = filegen_fill(r->g, &r->win, RENDER_CHUNK, e);
+		*more = ret > 0;
+		ret = ret > 0 ? 0 : ret;
+	}
+	return ret;
+}
+
 /* Render from the restart point at or before off until out holds n bytes
  * from off (rows are whole, so the generator runs past: it is dropped). */
 static int render_range(struct tree_reader *r, struct buf *out, uint64_t off,
 			size_t n, struct err *e)
 {
 	size_t start = out->len;
-	int ret = reposition(r, off, e), more = 1;
+	int more = 1, ret = reposition(r, off, e);
 
-	/* the bytes before off, if off is not a restart point */
-	while (!ret && more && r->win_off + r->win.len < off) {
-		r->win_off += r->win.len;
-		buf_reset(&r->win);
-		ret = filegen_fill(r->g, &r->win, RENDER_CHUNK, e);
-		more = ret > 0;
-		ret = ret > 0 ? 0 : ret;
-	}
+	if (!ret)
+		ret = skip_to(r, off, &more, e);
 	if (!ret && r->win_off + r->win.len >= off)
 		buf_add(out, r->win.data + (off - r->win_off),
 			(size_t)(r->win_off + r->win.len - off));
