@@ -1656,9 +1656,14 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 	for (size_t j = 0; j < sc->nv - t->ncols; j++)
 		sqlite3_str_appendf(q, ", \"%w\"", sc->s->hr[j]);
 	sqlite3_str_appendf(q, ", _t FROM \"%w\" WHERE ", t->dir);
+	/* From a position, the row value is the only lower bound on _t (the
+	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
+	 * seeks on that and filters every row before the position. */
 	if (t->instant == INSTANT_SPAN)
 		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
 					 "_t_end >= ?1)");
+	else if (at)
+		sqlite3_str_appendall(q, "_t < ?2");
 	else
 		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
 	if (at) {
