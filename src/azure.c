@@ -57,6 +57,11 @@ struct req {
 	char code[96]; /* x-ms-error-code */
 	long retry_after_ms;
 	size_t sent; /* upload position */
+	/* stall watch: bytes moved so far, and when they last moved */
+	curl_off_t moved;
+	struct timespec moved_at;
+	long stall_s; /* a request with no progress for this long fails */
+	int stalled;
 };
 
 void azure_opts_init(struct azure_opts *o)
@@ -355,6 +360,39 @@ static size_t on_read(char *dst, size_t size, size_t n, void *arg)
 	return k;
 }
 
+/* libcurl rewinds the body to send it again on a new connection (a
+ * kept-alive one the server had closed): without this, that fails. */
+static int on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct req *r = arg;
+
+	if (origin != SEEK_SET || off < 0 || (curl_off_t)r->body_len < off)
+		return CURL_SEEKFUNC_FAIL;
+	r->sent = (size_t)off;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* --timeout: no byte moved either way for stall_s seconds.  (libcurl's
+ * low-speed check averages over the last seconds, so a body just sent
+ * hides a stall after it for several seconds more.) */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct req *r = arg;
+	struct timespec now;
+
+	(void)dltotal;
+	(void)ultotal;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (dlnow + ulnow != r->moved || r->moved_at.tv_sec == 0) {
+		r->moved = dlnow + ulnow;
+		r->moved_at = now;
+		return 0;
+	}
+	r->stalled = now.tv_sec - r->moved_at.tv_sec >= r->stall_s;
+	return r->stalled; /* non-zero aborts the transfer */
+}
+
 static void rfc1123_now(char *dst, size_t n)
 {
 	time_t now = time(NULL);
@@ -419,6 +457,10 @@ static CURLcode attempt(struct azure *a, struct req *r, const char *url,
 	r->etag[0] = r->code[0] = '\0';
 	r->retry_after_ms = 0;
 	r->sent = 0;
+	r->moved = 0;
+	r->moved_at = (struct timespec){ 0, 0 };
+	r->stall_s = a->o.timeout;
+	r->stalled = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -427,13 +469,16 @@ static CURLcode attempt(struct azure *a, struct req *r, const char *url,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)a->o.timeout);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)a->o.timeout);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (strcmp(r->method, "PUT") == 0) {
 		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 		curl_easy_setopt(c, CURLOPT_READDATA, r);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
 		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
 				 (curl_off_t)r->body_len);
 	} else if (strcmp(r->method, "HEAD") == 0) {
@@ -443,6 +488,8 @@ static CURLcode attempt(struct azure *a, struct req *r, const char *url,
 	}
 	a->requests++;
 	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->stalled)
+		rc = CURLE_OPERATION_TIMEDOUT; /* ours: no progress */
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	return rc;
@@ -461,7 +508,7 @@ static int retryable_curl(CURLcode rc)
 	       rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
 	       rc == CURLE_COULDNT_RESOLVE_HOST ||
 	       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_HTTP2 ||
-	       rc == CURLE_HTTP2_STREAM;
+	       rc == CURLE_HTTP2_STREAM || rc == CURLE_SEND_FAIL_REWIND;
 }
 
 /* Sleep before attempt k + 1 (k >= 1): backoff * 2^(k-1), capped, with
