@@ -462,6 +462,45 @@ static void refresh_now(struct fs *fs)
 		log_at(LOG_ERR, "%s", e.msg);
 }
 
+/* After a refresh: a reader of the file's newest facts if its bytes are
+ * still the inode's (a refresh touched its days but changed nothing in
+ * it), else -ESTALE (the kernel looks the name up again). */
+static int reader_of_fresh(struct fs *fs, struct fs_inode *in, struct err *e)
+{
+	struct tree_file *f = NULL;
+	struct tree_stat ts;
+	int ret = tree_file_get(fs->t, &in->node, &f, e);
+
+	if (ret)
+		return ret == -ENOENT ? -ESTALE : ret;
+	tree_file_stat(f, &ts);
+	ret = ts.ino == in->ino ? tree_reader_open(fs->t, f, &in->reader, e)
+				: -ESTALE;
+	tree_file_put(f); /* the reader holds its own reference */
+	return ret;
+}
+
+/* The inode's reader (one for all its handles), and one more open. */
+static int open_reader(struct fs *fs, struct fs_inode *in, struct err *e)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&in->open_lock);
+	if (!in->reader)
+		ret = tree_reader_open(fs->t, in->file, &in->reader, e);
+	if (ret == -ESTALE) {
+		refresh_now(fs);
+		ret = reader_of_fresh(fs, in, e);
+	}
+	if (!ret) {
+		pthread_mutex_lock(&fs->lock);
+		in->opens++;
+		pthread_mutex_unlock(&fs->lock);
+	}
+	pthread_mutex_unlock(&in->open_lock);
+	return ret;
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_of(req);
@@ -478,18 +517,8 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, in ? EISDIR : ENOENT);
 		return;
 	}
-	pthread_mutex_lock(&in->open_lock);
-	if (!in->reader)
-		ret = tree_reader_open(fs->t, in->file, &in->reader, &e);
-	if (!ret) {
-		pthread_mutex_lock(&fs->lock);
-		in->opens++;
-		pthread_mutex_unlock(&fs->lock);
-	}
-	pthread_mutex_unlock(&in->open_lock);
-	if (ret == -ESTALE) {
-		refresh_now(fs);
-	} else if (ret) {
+	ret = open_reader(fs, in, &e);
+	if (ret && ret != -ESTALE) {
 		log_at(LOG_ERR, "%s", e.msg);
 		ret = -EIO;
 	}
