@@ -20,8 +20,8 @@
 
 static const char sync_help[] =
 	"usage: collabfs sync STORE DEST [-o OPTIONS] [--delete] [--check]\n"
-	"                     [--dry-run] [--jobs N] [--retries N]\n"
-	"                     [--timeout SECONDS] [-v]\n"
+	"                     [--dry-run] [--jobs N] [--upload-cutoff MIB]\n"
+	"                     [--retries N] [--timeout SECONDS] [-v]\n"
 	"\n"
 	"Mirror the store's tree (the same files and bytes as 'collabfs\n"
 	"mount' with the same options) into an Azure Blob container, sending\n"
@@ -49,7 +49,7 @@ static const char sync_help[] =
 	"                    larger ones as blocks (default 8, 1 to 256;\n"
 	"                    memory grows with it times --jobs)\n"
 	"  --retries N       attempts per request (default 6)\n"
-	"  --timeout SECONDS a request with no progress for this long fails\n"
+	"  --timeout SECONDS a request that moves no byte for this long fails\n"
 	"                    and is retried (default 60)\n"
 	"  -v, --verbose     a line per file sent (instead of the progress\n"
 	"                    line shown on a terminal)\n"
