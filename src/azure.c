@@ -534,6 +534,17 @@ static void pause_before_retry(struct azure *a, int k, long asked_ms)
 }
 
 /* What a failed answer means, as a message and an errno. */
+/* What a request is, for messages: Put Block and Put Block List are PUTs
+ * too, but a failed commit should say so. */
+static const char *verb_of(const struct req *r)
+{
+	if (r->query && strstr(r->query, "comp=blocklist"))
+		return "PUT (block list)";
+	if (r->query && strstr(r->query, "comp=block"))
+		return "PUT (block)";
+	return r->method;
+}
+
 static int answer_error(const struct azure *a, const struct req *r,
 			struct err *e)
 {
@@ -546,19 +557,19 @@ static int answer_error(const struct azure *a, const struct req *r,
 			       "%s %s: 403 %s: the SAS or key lacks the "
 			       "permission for this (a write-only SAS can "
 			       "upload, not list, read or delete) (%s)",
-			       r->method, what, code, a->d->display);
+			       verb_of(r), what, code, a->d->display);
 	if (r->status == 403)
 		return err_set(e, -EACCES,
 			       "%s %s: 403 %s: the SAS or key was refused: "
 			       "wrong, expired or not yet valid (%s)",
-			       r->method, what, code[0] ? code : "Forbidden",
+			       verb_of(r), what, code[0] ? code : "Forbidden",
 			       a->d->display);
 	if (r->status == 404)
 		return err_set(e, -ENOENT,
 			       "%s %s: 404 %s: no such container (%s)",
-			       r->method, what, code[0] ? code : "NotFound",
+			       verb_of(r), what, code[0] ? code : "NotFound",
 			       a->d->display);
-	return err_set(e, -EIO, "%s %s: HTTP %ld %s (%s)", r->method, what,
+	return err_set(e, -EIO, "%s %s: HTTP %ld %s (%s)", verb_of(r), what,
 		       r->status, code, a->d->display);
 }
 
@@ -575,17 +586,18 @@ static int judge(struct azure *a, const struct req *r, CURLcode rc, int k,
 	if (rc == CURLE_OK && !retryable_status(r->status))
 		return answer_error(a, r, e);
 	if (rc != CURLE_OK && !retryable_curl(rc))
-		return err_set(e, -EIO, "%s %s: %s (%s)", r->method, what_of(r),
-			       curl_easy_strerror(rc), a->d->display);
+		return err_set(e, -EIO, "%s %s: %s (%s)", verb_of(r),
+			       what_of(r), curl_easy_strerror(rc),
+			       a->d->display);
 	if (k < a->o.tries)
 		return 1;
 	if (rc != CURLE_OK)
 		return err_set(
 			e, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO,
-			"%s %s: %s, %d attempts (%s)", r->method, what_of(r),
+			"%s %s: %s, %d attempts (%s)", verb_of(r), what_of(r),
 			curl_easy_strerror(rc), k, a->d->display);
 	return err_set(e, -EIO, "%s %s: HTTP %ld %s, %d attempts (%s)",
-		       r->method, what_of(r), r->status, r->code, k,
+		       verb_of(r), what_of(r), r->status, r->code, k,
 		       a->d->display);
 }
 

@@ -301,9 +301,10 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = sync_run(&o, &res, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	summary(&o, &res,
-		(double)(t1.tv_sec - t0.tv_sec) +
-			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (!ret || res.files) /* not when refused before the plan */
+		summary(&o, &res,
+			(double)(t1.tv_sec - t0.tv_sec) +
+				(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	azure_global_cleanup();
 	azure_dest_free(&d);
 	if (!ret)
