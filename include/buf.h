@@ -64,4 +64,10 @@ void buf_release(struct buf *b);
  * NULL if the buffer is in error. */
 char *buf_detach(struct buf *b, size_t *len);
 
+/* Room for element n of the array *arrayp (a pointer to the array's
+ * pointer) of *cap elements of size bytes: doubles it when full (first:
+ * the first allocation's count).  Returns 0 or -ENOMEM (the array is then
+ * as it was). */
+int array_room(void *arrayp, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif

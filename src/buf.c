@@ -117,3 +117,22 @@ char *buf_detach(struct buf *b, size_t *len)
 	b->cap = 0;
 	return p;
 }
+
+int array_room(void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	void *v, *nv;
+
+	if (n < *cap)
+		return 0;
+	if (ncap < n + 1 || ncap > SIZE_MAX / size)
+		return -ENOMEM;
+	memcpy(&v, arrayp, sizeof(v));
+	nv = realloc(v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(arrayp, &nv, sizeof(nv)); /* the caller's pointer now */
+	*cap = ncap;
+	// cppcheck-suppress memleak ; nv is stored through arrayp
+	return 0;
+}

@@ -92,30 +92,16 @@ static int add_child(void *arg, const struct tree_node *child, const char *name)
 	struct children *c = arg;
 
 	(void)name;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct tree_node *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (array_room(&c->v, &c->cap, c->n, sizeof(*c->v), 64))
+		return -ENOMEM;
 	c->v[c->n++] = *child;
 	return 0;
 }
 
 static int add_file(struct sync_ctx *x, const struct tree_node *n)
 {
-	if (x->n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct sync_file *v = realloc(x->files, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		x->files = v;
-		x->cap = cap;
-	}
+	if (array_room(&x->files, &x->cap, x->n, sizeof(*x->files), 256))
+		return -ENOMEM;
 	memset(&x->files[x->n], 0, sizeof(x->files[x->n]));
 	x->files[x->n].node = *n;
 	tree_node_path(x->o->tree->interval, n, x->files[x->n].path,
@@ -144,15 +130,8 @@ static int add_listed(void *arg, const struct azure_item *it)
 {
 	struct listing *l = arg;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct listed *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (array_room(&l->v, &l->cap, l->n, sizeof(*l->v), 256))
+		return -ENOMEM;
 	l->v[l->n] = (struct listed){
 		strdup(it->name), it->size, { 0 }, it->has_md5
 	};

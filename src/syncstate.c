@@ -19,8 +19,10 @@
 #define MAX_LOCKS 8
 
 struct syncstate {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* db and the statements */
 	sqlite3 *db;
+	/* the per-file statements, prepared once (a sync asks per file) */
+	sqlite3_stmt *get, *put, *forget;
 	char *dir;
 	int lock_fd[MAX_LOCKS];
 	size_t nlocks;
@@ -53,6 +55,24 @@ static int db_fail(struct syncstate *st, struct err *e, const char *what)
 {
 	return err_set(e, -EIO, "%s/state.db: cannot %s: %s", st->dir, what,
 		       sqlite3_errmsg(st->db));
+}
+
+/* *q, prepared from sql the first time; reset and unbound after each use
+ * (done_with).  Called under st->lock.  NULL if SQLite refused it. */
+static sqlite3_stmt *kept(struct syncstate *st, sqlite3_stmt **q,
+			  const char *sql)
+{
+	if (!*q &&
+	    sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q,
+			       NULL) != SQLITE_OK)
+		*q = NULL;
+	return *q;
+}
+
+static void done_with(sqlite3_stmt *q)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 }
 
 static int sys_fail(const char *path, const char *what, struct err *e)
@@ -121,6 +141,9 @@ void syncstate_close(struct syncstate *st)
 		return;
 	for (size_t i = 0; i < st->nlocks; i++)
 		close(st->lock_fd[i]); /* releases the flock */
+	sqlite3_finalize(st->get);
+	sqlite3_finalize(st->put);
+	sqlite3_finalize(st->forget);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st->dir);
@@ -224,14 +247,14 @@ static void copy_blob(sqlite3_stmt *q, int col, void *dst, size_t n)
 int syncstate_get(struct syncstate *st, int64_t dest, const char *name,
 		  struct sync_blob *out)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int found = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT size, sha256, md5, etag, synced FROM "
-			       "blob WHERE dest = ?1 AND name = ?2",
-			       -1, &q, NULL) == SQLITE_OK) {
+	q = kept(st, &st->get,
+		 "SELECT size, sha256, md5, etag, synced FROM blob WHERE "
+		 "dest = ?1 AND name = ?2");
+	if (q) {
 		sqlite3_bind_int64(q, 1, dest);
 		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
@@ -243,8 +266,8 @@ int syncstate_get(struct syncstate *st, int64_t dest, const char *name,
 				 (const char *)sqlite3_column_text(q, 3));
 			out->synced = sqlite3_column_int64(q, 4);
 		}
+		done_with(q);
 	}
-	sqlite3_finalize(q);
 	pthread_mutex_unlock(&st->lock);
 	return found;
 }
@@ -252,14 +275,14 @@ int syncstate_get(struct syncstate *st, int64_t dest, const char *name,
 int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
 		  const struct sync_blob *b, struct err *e)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int ret = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT OR REPLACE INTO blob VALUES(?1, ?2, ?3, "
-			       "?4, ?5, ?6, ?7)",
-			       -1, &q, NULL) != SQLITE_OK) {
+	q = kept(st, &st->put,
+		 "INSERT OR REPLACE INTO blob VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+		 "?7)");
+	if (!q) {
 		ret = db_fail(st, e, "record a blob");
 	} else {
 		sqlite3_bind_int64(q, 1, dest);
@@ -272,8 +295,8 @@ int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
 		sqlite3_bind_int64(q, 7, b->synced);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			ret = db_fail(st, e, "record a blob");
+		done_with(q);
 	}
-	sqlite3_finalize(q);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
@@ -281,21 +304,21 @@ int syncstate_put(struct syncstate *st, int64_t dest, const char *name,
 int syncstate_forget(struct syncstate *st, int64_t dest, const char *name,
 		     struct err *e)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q;
 	int ret = 0;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "DELETE FROM blob WHERE dest = ?1 AND name = ?2",
-			       -1, &q, NULL) != SQLITE_OK) {
+	q = kept(st, &st->forget,
+		 "DELETE FROM blob WHERE dest = ?1 AND name = ?2");
+	if (!q) {
 		ret = db_fail(st, e, "forget a blob");
 	} else {
 		sqlite3_bind_int64(q, 1, dest);
 		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			ret = db_fail(st, e, "forget a blob");
+		done_with(q);
 	}
-	sqlite3_finalize(q);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
