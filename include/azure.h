@@ -144,13 +144,6 @@ int azure_list(struct azure *a, azure_list_fn fn, void *arg, struct err *e);
 /* Delete Blob name (under the prefix); a blob already gone is success. */
 int azure_delete(struct azure *a, const char *name, struct err *e);
 
-/* MD5 of p[0..n), and an incremental one. */
-void azure_md5(const void *p, size_t n, unsigned char out[16]);
-struct azure_md5;
-struct azure_md5 *azure_md5_new(void);
-void azure_md5_add(struct azure_md5 *m, const void *p, size_t n);
-void azure_md5_end(struct azure_md5 *m, unsigned char out[16]); /* frees m */
-
 /* base64 of p[0..n) into dst (size >= 4 * ((n + 2) / 3) + 1). */
 void azure_base64(const unsigned char *p, size_t n, char *dst);
 

@@ -32,6 +32,8 @@ struct manifest_entry {
 	unsigned char sha256[32]; /* of the bytes */
 	int64_t mtime;		  /* UTC seconds */
 	struct buf ckpt;	  /* checkpoints, opaque to the manifest */
+	unsigned char md5[16];	  /* of the bytes, if has_md5 */
+	int has_md5;		  /* worked out for the sync only */
 };
 
 /* Open (creating it and dir, mode 0700, if needed) the manifest in dir.

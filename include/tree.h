@@ -42,6 +42,8 @@ struct tree_options {
 	char *policy;	/* policy file, NULL for the built-in policy */
 	char *key;	/* key file, NULL for none */
 	char *cache;	/* manifest directory, NULL for "<store>.cache" */
+	int facts_md5;	/* work out each file's MD5 with its facts (the
+			   sync's: Azure stores it); not a user option */
 };
 
 void tree_options_init(struct tree_options *o);
@@ -149,12 +151,22 @@ struct tree_stat {
 struct tree_file;
 int tree_file_get(struct tree *t, const struct tree_node *n,
 		  struct tree_file **out, struct err *e);
+/* The same; and when this call is the one that renders the file (its
+ * facts were not known) and it is no more than max bytes, its bytes are
+ * left in bytes (else bytes is left empty), so a caller that needs them
+ * renders the file once: bytes->len == size tells. */
+int tree_file_get_kept(struct tree *t, const struct tree_node *n,
+		       struct tree_file **out, struct buf *bytes, size_t max,
+		       struct err *e);
 void tree_file_hold(struct tree_file *f);
 void tree_file_put(struct tree_file *f); /* NULL-safe */
 void tree_file_stat(const struct tree_file *f, struct tree_stat *st);
 const struct tree_node *tree_file_node(const struct tree_file *f);
 /* SHA-256 of the file's bytes. */
 const unsigned char *tree_file_sha256(const struct tree_file *f);
+/* MD5 of the file's bytes into out, if known (1; else 0): worked out with
+ * the facts by a tree opened with facts_md5, kept in the manifest. */
+int tree_file_md5(const struct tree_file *f, unsigned char out[16]);
 /* The last offset at or before off where a reader can start rendering
  * (a checkpoint: one per MiB or so; 0 is the start), so that a read from
  * there renders nothing it throws away.  The sync cuts blocks there. */

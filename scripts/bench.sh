@@ -293,6 +293,13 @@ bench_sync() {
 			b / o / 1e6, b / c / 1e6, b / r / 1e6, (c < r ? c : r) / o
 		printf "  floor (render and send at once) %.1f MB/s: ours / floor %.2f\n", b / f / 1e6, f / o }'
 	timed "collabfs sync again (nothing changed)" "$cf" sync "$st" "$(az_sas ours3 w)" -o "key=$work/key"
+	# no facts cached (every file new or changed, as after a refresh):
+	# the plan renders each file once and sends the whole ones at once
+	az create cold >/dev/null
+	rm -rf "$st.sync" "$st.cache"
+	timed "collabfs sync, no facts cached" "$cf" sync "$st" "$(az_sas cold w)" -o "key=$work/key" --jobs "$jobs"
+	awk -v b="$bytes" -v s="$SECS" -v f="$floor" 'BEGIN {
+		printf "  no facts cached: %.1f MB/s, / floor %.2f\n", b / s / 1e6, f / s }'
 	# a tree of about 10,000 files: days
 	local dst=$work/sync-days.db
 	[ -s "$dst" ] || "$cf" generate -q --people 10 --months 34 --seed 1 "$dst"

@@ -22,6 +22,7 @@
 #include <openssl/hmac.h>
 
 #include "buf.h"
+#include "md5.h"
 
 #define API_VERSION  "2021-12-02" /* x-ms-version: pinned */
 #define CONTENT_CSV  "text/csv; charset=utf-8"
@@ -89,47 +90,6 @@ void azure_global_cleanup(void)
 void azure_base64(const unsigned char *p, size_t n, char *dst)
 {
 	EVP_EncodeBlock((unsigned char *)dst, p, (int)n);
-}
-
-void azure_md5(const void *p, size_t n, unsigned char out[16])
-{
-	unsigned int len = 16;
-
-	if (EVP_Digest(p, n, out, &len, EVP_md5(), NULL) != 1)
-		memset(out, 0, 16);
-}
-
-struct azure_md5 {
-	EVP_MD_CTX *ctx;
-};
-
-struct azure_md5 *azure_md5_new(void)
-{
-	struct azure_md5 *m = calloc(1, sizeof(*m));
-
-	if (m)
-		m->ctx = EVP_MD_CTX_new();
-	if (m && (!m->ctx || EVP_DigestInit_ex(m->ctx, EVP_md5(), NULL) != 1)) {
-		EVP_MD_CTX_free(m->ctx);
-		free(m);
-		m = NULL;
-	}
-	return m;
-}
-
-void azure_md5_add(struct azure_md5 *m, const void *p, size_t n)
-{
-	EVP_DigestUpdate(m->ctx, p, n);
-}
-
-void azure_md5_end(struct azure_md5 *m, unsigned char out[16])
-{
-	unsigned int len = 16;
-
-	if (EVP_DigestFinal_ex(m->ctx, out, &len) != 1)
-		memset(out, 0, 16);
-	EVP_MD_CTX_free(m->ctx);
-	free(m);
 }
 
 /* ---- the client ------------------------------------------------------------
@@ -733,7 +693,7 @@ int azure_put_block_list(struct azure *a, const char *name,
 		buf_release(&body);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
-	azure_md5(body.data, body.len, body_md5);
+	md5_of(body.data, body.len, body_md5);
 	azure_base64(body_md5, 16, bmd5);
 	r.body = body.data;
 	r.body_len = body.len;

@@ -32,7 +32,7 @@ static const char manifest_ddl[] =
 	"CREATE TABLE IF NOT EXISTS file (opts BLOB NOT NULL, path TEXT NOT "
 	"NULL, version INTEGER NOT NULL, size INTEGER NOT NULL, sha256 BLOB "
 	"NOT NULL, mtime INTEGER NOT NULL, ckpt BLOB, used INTEGER NOT NULL, "
-	"PRIMARY KEY (opts, path)) WITHOUT ROWID;"
+	"md5 BLOB, PRIMARY KEY (opts, path)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS file_used ON file (used);";
 
 static int fail(struct manifest *m, struct err *e, const char *what)
@@ -75,9 +75,11 @@ static int check_dir(const char *dir, struct err *e)
 static int prepare_all(struct manifest *m, struct err *e)
 {
 	static const char *const sql[] = {
-		("SELECT version, size, sha256, mtime, ckpt FROM file WHERE "
-		 "opts = ? AND path = ?"),
-		"INSERT OR REPLACE INTO file VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		("SELECT version, size, sha256, mtime, ckpt, md5 FROM file "
+		 "WHERE opts = ? AND path = ?"),
+		("INSERT OR REPLACE INTO file (opts, path, version, size, "
+		 "sha256, mtime, ckpt, used, md5) VALUES (?, ?, ?, ?, ?, ?, ?, "
+		 "?, ?)"),
 		"UPDATE file SET version = ?3 WHERE opts = ?1 AND path = ?2",
 	};
 	sqlite3_stmt **st[] = { &m->get, &m->put, &m->setv };
@@ -115,7 +117,13 @@ int manifest_open(const char *dir, struct manifest **out, struct err *e)
 		sqlite3_busy_timeout(m->db, MANIFEST_BUSY_MS);
 		ret = sqlite3_exec(m->db, manifest_ddl, NULL, NULL, NULL)
 			      ? fail(m, e, "create the cache")
-			      : prepare_all(m, e);
+			      : 0;
+		/* a cache from before the MD5: it gains the column (an error
+		   says it has it already) */
+		sqlite3_exec(m->db, "ALTER TABLE file ADD COLUMN md5 BLOB",
+			     NULL, NULL, NULL);
+		if (!ret)
+			ret = prepare_all(m, e);
 	}
 	if (ret) {
 		manifest_close(m);
@@ -159,6 +167,9 @@ static void read_entry(sqlite3_stmt *st, struct manifest_entry *out)
 	buf_reset(&out->ckpt);
 	buf_add(&out->ckpt, sqlite3_column_blob(st, 4),
 		(size_t)sqlite3_column_bytes(st, 4));
+	out->has_md5 = sqlite3_column_bytes(st, 5) == (int)sizeof(out->md5);
+	if (out->has_md5)
+		memcpy(out->md5, sqlite3_column_blob(st, 5), sizeof(out->md5));
 }
 
 int manifest_get(struct manifest *m, const unsigned char key[MANIFEST_KEY_LEN],
@@ -208,6 +219,11 @@ int manifest_put(struct manifest *m, const unsigned char key[MANIFEST_KEY_LEN],
 	sqlite3_bind_blob(st, 7, in->ckpt.data, (int)in->ckpt.len,
 			  SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, (int64_t)time(NULL));
+	if (in->has_md5)
+		sqlite3_bind_blob(st, 9, in->md5, sizeof(in->md5),
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && ++m->puts >= MANIFEST_TRIM_GAP) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "md5.h"
 #include "syncstate.h"
 
 #define BLOCK_SIZE   ((size_t)8 << 20) /* 50,000 blocks: 390 GiB a file */
@@ -27,8 +28,10 @@ struct sync_file {
 	/* sent as blocks: under sync_ctx.lock, but whole (the MD5 of the
 	   blocks added so far) is touched by the block whose turn it is */
 	size_t nblocks, done, md5_next;
-	struct azure_md5 *whole;
+	struct md5 *whole;
 	int failed;
+	int early;   /* sent by the plan, from the bytes it rendered */
+	int has_md5; /* blob.md5 known from the facts */
 };
 
 #define UNIT_WHOLE SIZE_MAX
@@ -201,7 +204,7 @@ struct worker {
 	struct sync_ctx *x;
 	int (*fn)(struct worker *w, size_t i);
 	size_t count;
-	struct azure *a; /* the send phase only */
+	struct azure *a; /* none in a dry run */
 	struct buf buf;
 	struct err e;
 };
@@ -285,6 +288,11 @@ static int run_pool(struct sync_ctx *x, struct worker *ws, int jobs,
 
 /* ---- the plan: which files differ from what the destination holds -------- */
 
+static int send_kept(struct worker *w, struct sync_file *sf);
+
+/* Whether sf differs from what the destination holds; a file the plan had
+ * to render (facts not known) and that is to be sent whole goes at once,
+ * from the bytes just rendered. */
 static int plan_file(struct worker *w, size_t i)
 {
 	struct sync_ctx *x = w->x;
@@ -293,13 +301,17 @@ static int plan_file(struct worker *w, size_t i)
 	struct tree_file *f = NULL;
 	struct sync_blob was;
 	struct tree_stat ts;
-	int ret = tree_file_get(x->t, &sf->node, &f, &w->e);
+	int ret = x->o->dry_run
+			  ? tree_file_get(x->t, &sf->node, &f, &w->e)
+			  : tree_file_get_kept(x->t, &sf->node, &f, &w->buf,
+					       x->o->upload_cutoff, &w->e);
 
 	if (ret)
 		return ret;
 	tree_file_stat(f, &ts);
 	sf->blob.size = ts.size;
 	memcpy(sf->blob.sha256, tree_file_sha256(f), sizeof(sf->blob.sha256));
+	sf->has_md5 = tree_file_md5(f, sf->blob.md5);
 	int same = syncstate_get(x->st, x->dest, name, &was) &&
 		   was.size == sf->blob.size &&
 		   memcmp(was.sha256, sf->blob.sha256, 32) == 0;
@@ -309,17 +321,19 @@ static int plan_file(struct worker *w, size_t i)
 	x->res->repaired += (uint64_t)repair;
 	x->res->skipped += (uint64_t)(same && !repair);
 	pthread_mutex_unlock(&x->lock);
-	if (same && !repair)
+	if (same && !repair) {
 		tree_file_put(f);
-	else
-		sf->f = f; /* to send */
-	return 0;
+		return 0;
+	}
+	sf->f = f; /* to send */
+	return w->buf.len == ts.size && ts.size > 0 ? send_kept(w, sf) : 0;
 }
 
 /* ---- sending ----------------------------------------------------------------
  */
 
-/* Render n bytes of sf from off into the worker's buffer, with their MD5. */
+/* Render n bytes of sf from off into the worker's buffer, with their MD5
+ * (known already for a whole file whose facts have it). */
 static int render(struct worker *w, struct sync_file *sf, uint64_t off,
 		  size_t n, struct azure_body *body)
 {
@@ -332,7 +346,10 @@ static int render(struct worker *w, struct sync_file *sf, uint64_t off,
 	tree_reader_close(r);
 	if (!ret) {
 		*body = (struct azure_body){ w->buf.data, n, { 0 } };
-		azure_md5(w->buf.data, n, body->md5);
+		if (sf->has_md5 && n == sf->blob.size)
+			memcpy(body->md5, sf->blob.md5, sizeof(body->md5));
+		else
+			md5_of(w->buf.data, n, body->md5);
 	}
 	return ret;
 }
@@ -370,19 +387,42 @@ static int committed(struct worker *w, struct sync_file *sf)
 	return ret;
 }
 
+/* Put the whole of sf from body. */
+static int put_whole(struct worker *w, struct sync_file *sf,
+		     const struct azure_body *body)
+{
+	int ret;
+
+	memcpy(sf->blob.md5, body->md5, sizeof(body->md5));
+	ret = azure_put_blob(w->a, sf->path + 1, body, sf->blob.etag, &w->e);
+	if (!ret)
+		note_bytes(w->x, body->n);
+	return ret ? ret : committed(w, sf);
+}
+
 static int send_whole(struct worker *w, struct sync_file *sf)
 {
 	struct azure_body body;
 	int ret = render(w, sf, 0, (size_t)sf->blob.size, &body);
 
-	if (!ret) {
-		memcpy(sf->blob.md5, body.md5, sizeof(body.md5));
-		ret = azure_put_blob(w->a, sf->path + 1, &body, sf->blob.etag,
-				     &w->e);
-	}
-	if (!ret)
-		note_bytes(w->x, body.n);
-	return ret ? ret : committed(w, sf);
+	return ret ? ret : put_whole(w, sf, &body);
+}
+
+/* Send sf whole from the bytes the plan left in the worker's buffer. */
+static int send_kept(struct worker *w, struct sync_file *sf)
+{
+	struct azure_body body = { w->buf.data, w->buf.len, { 0 } };
+
+	sf->early = 1;
+	pthread_mutex_lock(&w->x->lock);
+	w->x->bytes_total += sf->blob.size;
+	w->x->files_total++;
+	pthread_mutex_unlock(&w->x->lock);
+	if (sf->has_md5)
+		memcpy(body.md5, sf->blob.md5, sizeof(body.md5));
+	else
+		md5_of(body.p, body.n, body.md5);
+	return put_whole(w, sf, &body);
 }
 
 static void block_id(size_t i, char id[BLOCK_ID_LEN + 1])
@@ -404,7 +444,7 @@ static int add_in_order(struct sync_ctx *x, struct sync_file *sf, size_t i,
 	pthread_mutex_unlock(&x->lock);
 	if (failed)
 		return -ECANCELED;
-	azure_md5_add(sf->whole, body->p, body->n); /* ours alone: our turn */
+	md5_add(sf->whole, body->p, body->n); /* ours alone: our turn */
 	pthread_mutex_lock(&x->lock);
 	sf->md5_next++;
 	pthread_cond_broadcast(&x->turn);
@@ -456,7 +496,8 @@ static int block_end(struct worker *w, struct sync_file *sf, int ret)
 	pthread_mutex_unlock(&x->lock);
 	if (!last)
 		return ret;
-	azure_md5_end(sf->whole, sf->blob.md5);
+	if (sf->whole)
+		md5_end(sf->whole, sf->blob.md5);
 	sf->whole = NULL;
 	return failed ? ret : commit_blocks(w, sf);
 }
@@ -495,7 +536,7 @@ static int send_block(struct worker *w, struct sync_file *sf, size_t i)
 	int ret = file_failed(w->x, sf) ? -ECANCELED
 					: render(w, sf, off, n, &body);
 
-	if (!ret)
+	if (!ret && !sf->has_md5) /* else known from the facts */
 		ret = add_in_order(w->x, sf, i, &body);
 	if (!ret) {
 		block_id(i, id);
@@ -513,6 +554,13 @@ static int send_unit(struct worker *w, size_t i)
 
 	return u->block == UNIT_WHOLE ? send_whole(w, sf)
 				      : send_block(w, sf, u->block);
+}
+
+/* Whether sf waits for the send phase: to be sent, and not sent (or tried)
+ * by the plan already. */
+static int to_send(const struct sync_file *sf)
+{
+	return sf->f && !sf->early;
 }
 
 /* A file to send: count it, say so in a dry run; how many units it is. */
@@ -533,35 +581,42 @@ static size_t plan_file_units(struct sync_ctx *x, struct sync_file *sf)
 	return sf->nblocks ? sf->nblocks : 1;
 }
 
+/* Add the units of file i: it whole, or its blocks (with the running MD5
+ * of the blob where the facts do not have it). */
+static int add_units(struct sync_ctx *x, size_t i, struct err *e)
+{
+	struct sync_file *sf = &x->files[i];
+
+	if (!sf->nblocks) {
+		x->units[x->nunits++] = (struct unit){ i, UNIT_WHOLE };
+		return 0;
+	}
+	if (!sf->has_md5 && !(sf->whole = md5_new()))
+		return err_set(e, -ENOMEM, "out of memory");
+	for (size_t b = 0; b < sf->nblocks; b++)
+		x->units[x->nunits++] = (struct unit){ i, b };
+	return 0;
+}
+
 /* The units of the files to send, in file order: a whole file up to the
  * cutoff, else its blocks.  A dry run says what it would send instead. */
 static int plan_units(struct sync_ctx *x, struct err *e)
 {
 	size_t n = 0;
+	int ret = 0;
 
 	for (size_t i = 0; i < x->n; i++)
-		n += x->files[i].f ? plan_file_units(x, &x->files[i]) : 0;
+		if (to_send(&x->files[i]))
+			n += plan_file_units(x, &x->files[i]);
 	if (x->o->dry_run || n == 0)
 		return 0;
 	x->units = calloc(n, sizeof(*x->units));
 	if (!x->units)
 		return err_set(e, -ENOMEM, "out of memory");
-	for (size_t i = 0; i < x->n; i++) {
-		struct sync_file *sf = &x->files[i];
-
-		if (!sf->f)
-			continue;
-		if (!sf->nblocks) {
-			x->units[x->nunits++] = (struct unit){ i, UNIT_WHOLE };
-			continue;
-		}
-		sf->whole = azure_md5_new();
-		if (!sf->whole)
-			return err_set(e, -ENOMEM, "out of memory");
-		for (size_t b = 0; b < sf->nblocks; b++)
-			x->units[x->nunits++] = (struct unit){ i, b };
-	}
-	return 0;
+	for (size_t i = 0; i < x->n && !ret; i++)
+		if (to_send(&x->files[i]))
+			ret = add_units(x, i, e);
+	return ret;
 }
 
 /* Count the workers' requests, free their connections and buffers. */
@@ -609,12 +664,12 @@ static int run_workers(struct sync_ctx *x, struct err *e)
 		ws[i].e = (struct err)ERR_INIT;
 		buf_init(&ws[i].buf, SIZE_MAX / 2);
 	}
-	if (run_pool(x, ws, jobs, plan_file, x->n, 0))
+	for (int i = 0; !ret && !x->o->dry_run && i < jobs; i++)
+		ret = azure_new(x->o->dest, &x->o->net, &ws[i].a, e);
+	if (!ret && run_pool(x, ws, jobs, plan_file, x->n, x->o->progress))
 		ret = err_set(e, -EAGAIN, "cannot start a thread");
 	if (!ret && !atomic_load(&x->stop))
 		ret = plan_units(x, e);
-	for (int i = 0; !ret && x->nunits && i < jobs; i++)
-		ret = azure_new(x->o->dest, &x->o->net, &ws[i].a, e);
 	if (!ret && x->nunits &&
 	    run_pool(x, ws, jobs, send_unit, x->nunits, x->o->progress))
 		ret = err_set(e, -EAGAIN, "cannot start a thread");
@@ -764,12 +819,9 @@ static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
 
 static void release(struct sync_ctx *x)
 {
-	unsigned char md5[16];
-
 	for (size_t i = 0; i < x->n; i++) {
 		tree_file_put(x->files[i].f);
-		if (x->files[i].whole) /* a file the run did not finish */
-			azure_md5_end(x->files[i].whole, md5);
+		md5_free(x->files[i].whole); /* a file the run did not finish */
 	}
 	free(x->files);
 	free(x->units);

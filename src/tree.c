@@ -14,6 +14,7 @@
 #include "filegen.h"
 #include "log.h"
 #include "manifest.h"
+#include "md5.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "store.h"
@@ -52,6 +53,8 @@ struct tree_file {
 	int64_t version; /* store version the facts hold at */
 	uint64_t size;
 	unsigned char sha[PSEUDO_ID_LEN];
+	unsigned char md5[MD5_LEN];
+	int has_md5; /* worked out when the tree's md5 is on */
 	int64_t mtime;
 	uint64_t ino;
 	struct buf ckpt_blob; /* [u64 off][u32 len][position] ... */
@@ -83,6 +86,7 @@ struct tree {
 	enum period_interval interval;
 	struct period_range range;
 	unsigned scope;
+	int md5; /* work out files' MD5 with their facts */
 	struct policy *policy;
 	struct pseudo_key key;
 	int has_key;
@@ -262,6 +266,13 @@ const struct tree_node *tree_file_node(const struct tree_file *f)
 	return &f->node;
 }
 
+int tree_file_md5(const struct tree_file *f, unsigned char out[MD5_LEN])
+{
+	if (f->has_md5)
+		memcpy(out, f->md5, MD5_LEN);
+	return f->has_md5;
+}
+
 const unsigned char *tree_file_sha256(const struct tree_file *f)
 {
 	return f->sha;
@@ -337,40 +348,82 @@ static void spec_of(const struct tree *t, const struct tree_file *f,
 	spec->policy = t->policy;
 }
 
-/* Render the whole file once: its size, hash and checkpoints. */
-static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
-			struct err *e)
+/* Where render_facts leaves the bytes it renders, if the caller wants
+ * them and they fit. */
+struct keep {
+	struct buf *bytes; /* NULL: not wanted */
+	size_t max;
+};
+
+/* The running hashes of a file being rendered. */
+struct hashes {
+	struct pseudo_digest *sha;
+	struct md5 *md5; /* NULL: not wanted */
+};
+
+/* Append the next chunk of g to the kept bytes while they fit, else to
+ * chunk (reset first); hash what was added. */
+static int fill_next(struct filegen *g, struct keep *k, struct buf *chunk,
+		     struct hashes *h, struct tree_file *f, struct err *e)
 {
-	struct filegen_spec spec;
-	struct filegen *g;
-	struct buf chunk = BUF_INIT(WINDOW_MAX);
-	struct pseudo_digest *d = pseudo_digest_new();
+	struct buf *dst = k->bytes ? k->bytes : chunk;
+	size_t from;
 	int ret;
 
-	if (!d)
-		return err_set(e, -ENOMEM, "out of memory");
+	if (dst == chunk)
+		buf_reset(chunk);
+	from = dst->len;
+	ret = filegen_fill(g, dst, RENDER_CHUNK, e);
+	pseudo_digest_add(h->sha, dst->data + from, dst->len - from);
+	if (h->md5)
+		md5_add(h->md5, dst->data + from, dst->len - from);
+	f->size += dst->len - from;
+	if (k->bytes && k->bytes->len > k->max) {
+		buf_reset(k->bytes); /* too big to keep */
+		k->bytes = NULL;
+	}
+	return ret;
+}
+
+/* Render the whole file once: its size, hash and checkpoints (and its
+ * bytes in k, when wanted and no more than k->max). */
+static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
+			struct keep *k, struct err *e)
+{
+	struct filegen_spec spec;
+	struct filegen *g = NULL;
+	struct buf chunk = BUF_INIT(WINDOW_MAX);
+	struct hashes h = { pseudo_digest_new(), t->md5 ? md5_new() : NULL };
+	int ret = 0;
+
+	if (!h.sha || (t->md5 && !h.md5))
+		ret = err_set(e, -ENOMEM, "out of memory");
 	spec_of(t, f, &spec);
 	buf_reset(&f->ckpt_blob);
 	f->size = 0;
-	ret = filegen_open(c->s, &spec, c->ps, NULL, &g, e);
-	if (ret) {
-		pseudo_digest_free(d);
-		return ret;
+	f->has_md5 = 0;
+	if (!ret)
+		ret = filegen_open(c->s, &spec, c->ps, NULL, &g, e);
+	if (!ret) {
+		filegen_checkpoints(g, CKPT_EVERY, add_ckpt, &f->ckpt_blob);
+		if (k->bytes)
+			buf_reset(k->bytes);
+		do
+			ret = fill_next(g, k, &chunk, &h, f, e);
+		while (ret > 0);
 	}
-	filegen_checkpoints(g, CKPT_EVERY, add_ckpt, &f->ckpt_blob);
-	do {
-		buf_reset(&chunk);
-		ret = filegen_fill(g, &chunk, RENDER_CHUNK, e);
-		pseudo_digest_add(d, chunk.data, chunk.len);
-		f->size += chunk.len;
-	} while (ret > 0);
 	filegen_free(g);
 	buf_release(&chunk);
 	if (ret < 0) {
-		pseudo_digest_free(d);
+		pseudo_digest_free(h.sha);
+		md5_free(h.md5);
 		return ret;
 	}
-	if (pseudo_digest_end(d, f->sha))
+	if (h.md5) {
+		md5_end(h.md5, f->md5);
+		f->has_md5 = 1;
+	}
+	if (pseudo_digest_end(h.sha, f->sha))
 		return err_set(e, -EIO, "cannot hash %s", f->path);
 	return parse_ckpts(f) ? err_set(e, -ENOMEM, "out of memory") : 0;
 }
@@ -415,6 +468,8 @@ static int from_manifest(struct tree *t, struct conn *c, struct tree_file *f,
 	f->size = me->size;
 	memcpy(f->sha, me->sha256, sizeof(f->sha));
 	f->mtime = me->mtime;
+	f->has_md5 = me->has_md5;
+	memcpy(f->md5, me->md5, sizeof(f->md5));
 	buf_reset(&f->ckpt_blob);
 	buf_add(&f->ckpt_blob, me->ckpt.data, me->ckpt.len);
 	if (f->ckpt_blob.err || parse_ckpts(f))
@@ -446,9 +501,10 @@ static int pick_mtime(struct conn *c, struct tree_file *f, int64_t w,
 
 /* Render f at version w and remember its facts in the manifest. */
 static int fresh_facts(struct tree *t, struct conn *c, struct tree_file *f,
-		       int64_t w, struct manifest_entry *me, struct err *e)
+		       int64_t w, struct manifest_entry *me, struct keep *k,
+		       struct err *e)
 {
-	int ret = render_facts(t, c, f, e);
+	int ret = render_facts(t, c, f, k, e);
 
 	if (!ret)
 		ret = pick_mtime(c, f, w, me, e);
@@ -459,6 +515,8 @@ static int fresh_facts(struct tree *t, struct conn *c, struct tree_file *f,
 	me->size = f->size;
 	memcpy(me->sha256, f->sha, sizeof(f->sha));
 	me->mtime = f->mtime;
+	me->has_md5 = f->has_md5;
+	memcpy(me->md5, f->md5, sizeof(me->md5));
 	buf_reset(&me->ckpt);
 	buf_add(&me->ckpt, f->ckpt_blob.data, f->ckpt_blob.len);
 	if (t->man && manifest_put(t->man, t->digest, f->path, me, e))
@@ -466,9 +524,11 @@ static int fresh_facts(struct tree *t, struct conn *c, struct tree_file *f,
 	return 0;
 }
 
-static int compute_facts(struct tree *t, struct tree_file *f, struct err *e)
+static int compute_facts(struct tree *t, struct tree_file *f, struct keep *k,
+			 struct err *e)
 {
-	struct manifest_entry me = { -1, 0, { 0 }, 0, BUF_INIT(1 << 26) };
+	struct manifest_entry me = { -1,    0, { 0 }, 0, BUF_INIT(1 << 26),
+				     { 0 }, 0 };
 	struct conn *c = NULL;
 	int64_t w = 0;
 	int ret = conn_get(t, &c, e);
@@ -479,7 +539,7 @@ static int compute_facts(struct tree *t, struct tree_file *f, struct err *e)
 	if (!ret)
 		ret = from_manifest(t, c, f, w, &me, e);
 	if (ret == 0)
-		ret = fresh_facts(t, c, f, w, &me, e);
+		ret = fresh_facts(t, c, f, w, &me, k, e);
 	buf_release(&me.ckpt);
 	conn_put(t, c);
 	if (ret > 0)
@@ -1056,6 +1116,7 @@ int tree_open(const char *store_path, const struct tree_options *o,
 	t->interval = o->interval;
 	t->range = o->range;
 	t->scope = o->scope;
+	t->md5 = o->facts_md5;
 	ret = check_range(o, e);
 	if (!ret)
 		ret = load_privacy(t, o, e);
@@ -1260,8 +1321,8 @@ static int file_ref(struct tree *t, const struct tree_node *n,
 	return 0;
 }
 
-int tree_file_get(struct tree *t, const struct tree_node *n,
-		  struct tree_file **out, struct err *e)
+static int file_get(struct tree *t, const struct tree_node *n,
+		    struct tree_file **out, struct keep *k, struct err *e)
 {
 	struct tree_file *f = NULL;
 	int ret;
@@ -1274,7 +1335,7 @@ int tree_file_get(struct tree *t, const struct tree_node *n,
 	if (!ret && f->state == FILE_UNKNOWN) {
 		f->state = FILE_BUSY;
 		pthread_mutex_unlock(&t->lock);
-		ret = compute_facts(t, f, e);
+		ret = compute_facts(t, f, k, e);
 		pthread_mutex_lock(&t->lock);
 		f->state = ret ? FILE_UNKNOWN : FILE_KNOWN;
 		pthread_cond_broadcast(&t->facts);
@@ -1289,6 +1350,24 @@ int tree_file_get(struct tree *t, const struct tree_node *n,
 	if (!ret)
 		*out = f;
 	return ret;
+}
+
+int tree_file_get(struct tree *t, const struct tree_node *n,
+		  struct tree_file **out, struct err *e)
+{
+	struct keep none = { NULL, 0 };
+
+	return file_get(t, n, out, &none, e);
+}
+
+int tree_file_get_kept(struct tree *t, const struct tree_node *n,
+		       struct tree_file **out, struct buf *bytes, size_t max,
+		       struct err *e)
+{
+	struct keep k = { bytes, max };
+
+	buf_reset(bytes);
+	return file_get(t, n, out, &k, e);
 }
 
 /* ---- readers --------------------------------------------------------------

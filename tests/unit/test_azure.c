@@ -6,6 +6,7 @@
 
 #include "azure.h"
 #include "check.h"
+#include "md5.h"
 
 #define KEY \
 	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -132,14 +133,14 @@ static void test_encodings(void)
 {
 	unsigned char md5[16];
 	char b64[32];
-	struct azure_md5 *m = azure_md5_new();
+	struct md5 *m = md5_new();
 
-	azure_md5("abc", 3, md5);
+	md5_of("abc", 3, md5);
 	azure_base64(md5, 16, b64);
 	CHECK_STR(b64, "kAFQmDzST7DWlj99KOF/cg==");
-	azure_md5_add(m, "a", 1);
-	azure_md5_add(m, "bc", 2);
-	azure_md5_end(m, md5);
+	md5_add(m, "a", 1);
+	md5_add(m, "bc", 2);
+	md5_end(m, md5);
 	azure_base64(md5, 16, b64);
 	CHECK_STR(b64, "kAFQmDzST7DWlj99KOF/cg==");
 }
