@@ -8,6 +8,10 @@
  * bytes are a pure function of (store version, table, span, policy, key):
  * the mount and the sync produce them with this module alone.
  *
+ * An activity view (spec->table one of schema_views) is computed whole
+ * when opened (activity.h), then handed out the same way; it has no
+ * checkpoints.
+ *
  * Rendering is incremental: filegen_fill() appends at least the bytes asked
  * for (whole records), so a reader can stream a file of any size in a
  * bounded buffer, and resume in the middle from a checkpoint (a position
@@ -27,9 +31,13 @@
 #include "store.h"
 
 struct filegen_spec {
-	const struct table *table;
-	int64_t t0, t1; /* rows placed in [t0, t1), UTC seconds */
+	const struct table *table; /* a stored table, or an activity view */
+	int64_t t0, t1;		   /* rows placed in [t0, t1), UTC seconds */
 	const struct policy *policy;
+	/* the activity views only (activity.h) */
+	int64_t first_day;  /* the period's first day (days since 1970) */
+	unsigned areas;	    /* the scope, enum activity_area bits */
+	unsigned min_group; /* smallest department shown */
 };
 
 /* Called before the record that starts at byte offset off, once per

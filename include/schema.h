@@ -56,6 +56,15 @@ enum table_instant {
 	INSTANT_SPAN,	  /* valid from COL_INSTANT to COL_SPAN_END (HR rows) */
 };
 
+/* What a table of the tree is: the rows of a stored table, or one of the
+ * activity views computed from them (activity.h). */
+enum table_view {
+	VIEW_NONE,	   /* a stored table */
+	VIEW_DEPARTMENT,   /* activity_by_department */
+	VIEW_ORGANIZATION, /* activity_by_organization */
+	VIEW_USER,	   /* activity_by_user */
+};
+
 struct table {
 	const char
 		*name; /* seed name and file stem, e.g. "MeetingParticipants" */
@@ -69,7 +78,10 @@ struct table {
 	bool hr_attributes; /* takes extra string columns (HR attributes) */
 	const struct column *cols;
 	size_t ncols;
-	const char *doc; /* one paragraph for docs/tables.md */
+	const char *doc;      /* one paragraph for docs/tables.md */
+	const char *file;     /* file stem if not dir (the views share a
+				 folder) */
+	enum table_view view; /* VIEW_NONE for a stored table */
 };
 
 /* Tables in dependency order: a parent comes before its children, so import
@@ -77,9 +89,20 @@ struct table {
 extern const struct table schema_tables[];
 extern const size_t schema_ntables;
 
+/* The activity views, in file name order; all in one folder, "activity".
+ * Not stored: the tree computes them from the tables. */
+extern const struct table schema_views[];
+extern const size_t schema_nviews;
+/* The stem of t's files, "<stem>_<period>.csv": t->file, else t->dir. */
+const char *schema_file_stem(const struct table *t);
+/* The table that stands for t's folder: t, or the first view for a view
+ * (so that a folder is one node whatever file it was reached from). */
+const struct table *schema_folder_table(const struct table *t);
+
 /* The table whose seed name is name (compared without case), or NULL. */
 const struct table *schema_table(const char *name);
-/* The table stored and shown under folder dir, or NULL. */
+/* The table stored and shown under folder dir (for "activity", the folder
+ * table of the views), or NULL. */
 const struct table *schema_table_by_dir(const char *dir);
 /* Index of the column named name (compared without case), or -1. */
 int schema_column(const struct table *t, const char *name);

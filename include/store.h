@@ -114,6 +114,17 @@ struct store_scan;
  * table, no sort.  Returns 0 and *out (close with store_scan_close). */
 int store_scan_open(struct store *s, const struct table *t, int64_t t0,
 		    int64_t t1, struct store_scan **out, struct err *e);
+/* The same rows with only the columns pick[0..npick) (an index of t's
+ * columns, or t->ncols + j for HR attribute j), their values in that
+ * order: for a reader that needs a few of many.  Not for positions. */
+struct store_pick {
+	const struct table *table;
+	int64_t t0, t1;	 /* as store_scan_open */
+	const int *cols; /* the columns wanted */
+	size_t ncols;
+};
+int store_scan_open_pick(struct store *s, const struct store_pick *p,
+			 struct store_scan **out, struct err *e);
 /* The next row: 1 with *vals set (the table's columns in schema order,
  * then the store's HR attributes; borrowed until the next call), 0 at the
  * end, or -errno. */

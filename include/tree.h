@@ -34,16 +34,18 @@
  */
 
 #define TREE_SCOPE_ALL 0x1fu /* the five scope words */
+#define TREE_MIN_GROUP 5     /* the smallest group an activity view shows */
 
 struct tree_options {
 	enum period_interval interval;
 	struct period_range range;
-	unsigned scope; /* bit i: scope word i of tree_scope_words */
-	char *policy;	/* policy file, NULL for the built-in policy */
-	char *key;	/* key file, NULL for none */
-	char *cache;	/* manifest directory, NULL for "<store>.cache" */
-	int facts_md5;	/* work out each file's MD5 with its facts (the
-			   sync's: Azure stores it); not a user option */
+	unsigned scope;	    /* bit i: scope word i of tree_scope_words */
+	char *policy;	    /* policy file, NULL for the built-in policy */
+	char *key;	    /* key file, NULL for none */
+	char *cache;	    /* manifest directory, NULL for "<store>.cache" */
+	unsigned min_group; /* activity views: smallest department shown */
+	int facts_md5;	    /* work out each file's MD5 with its facts (the
+			       sync's: Azure stores it); not a user option */
 };
 
 void tree_options_init(struct tree_options *o);

@@ -9,6 +9,8 @@
 #                              -csv, warm vs a regular file and the FUSE
 #                              ceiling, the daemon's peak RSS
 #   scripts/bench.sh tree      ls -lR of a 1,000 x 12 store's tree
+#   scripts/bench.sh activity  the user view of one month of that store vs
+#                              its raw meeting_participants file
 #   scripts/bench.sh sync      our sync vs parallel curl and rclone on the
 #                              same files, into the same Azurite; a no-change
 #                              re-sync of a 10,000-file tree
@@ -237,6 +239,34 @@ PY
 
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
+bench_activity() {
+	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
+	local st=$work/tree-$p-$m.db mnt=$work/mnt opts r
+	local dir=$mnt/activity/2022-03 mp=$mnt/meeting_participants/2022-03
+	echo "== activity: the user view of one month of $p people vs the raw meeting_participants file of it"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"
+	[ -s "$work/key" ] || "$cf" keygen "$work/key" >/dev/null
+	opts="key=$work/key"
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	# A B, three rounds, best of each; each cat on a fresh cache (the
+	# first stat renders the file for its size, the read renders it again)
+	local user=999 raw=999 dept=999
+	for r in 1 2 3; do
+		rm -rf "$st.cache"
+		mount_tree "$st" "$mnt" "$opts" >/dev/null
+		timed "cat activity_by_user_2022-03" cat "$dir/activity_by_user_2022-03.csv"
+		user=$(best "$user" "$SECS")
+		timed "cat meeting_participants_2022-03" cat "$mp/meeting_participants_2022-03.csv"
+		raw=$(best "$raw" "$SECS")
+		timed "cat activity_by_department_2022-03" cat "$dir/activity_by_department_2022-03.csv"
+		dept=$(best "$dept" "$SECS")
+		fusermount3 -u "$mnt"
+	done
+	awk -v u="$user" -v r="$raw" -v d="$dept" 'BEGIN {
+		printf "  user view %.2f s, department view %.2f s, meeting_participants %.2f s: user / raw %.2f (goal: comparable)\n", u, d, r, u / r }'
+}
+
 bench_sync() {
 	local p=${SYNC_PEOPLE:-300} m=${SYNC_MONTHS:-2} jobs=${SYNC_JOBS:-4}
 	local st=$work/sync-$p-$m.db files=$work/sync-files mnt=$work/mnt
@@ -339,8 +369,9 @@ generate) bench_generate ;;
 rss) bench_rss ;;
 mount) bench_mount ;;
 tree) bench_tree ;;
+activity) bench_activity ;;
 sync) bench_sync ;;
 sync-large) bench_sync_large ;;
-all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree ;;
-*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|sync|sync-large|all]" >&2; exit 2 ;;
+all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree && bench_activity ;;
+*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|activity|sync|sync-large|all]" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "csv.h"
 #include "render.h"
 
@@ -29,6 +30,9 @@ struct filegen {
 	filegen_checkpoint_fn ckpt;
 	void *ckpt_arg;
 	struct buf scratch; /* a non-text value being hashed; a position */
+	int view;	    /* an activity view: */
+	struct buf whole;   /* the file, */
+	size_t whole_at;    /* bytes of it handed out */
 };
 
 /* The columns the policy lets out: the table's, then its HR attributes. */
@@ -72,11 +76,28 @@ static void header(const struct out_col *cols, size_t n, struct buf *out)
 	buf_add(out, "\r\n", 2);
 }
 
+static void activity_spec_of(const struct filegen_spec *spec,
+			     struct activity_spec *as)
+{
+	*as = (struct activity_spec){ spec->table, spec->t0,
+				      spec->t1,	   spec->first_day,
+				      spec->areas, spec->min_group,
+				      spec->policy };
+}
+
 void filegen_header(const struct store *s, const struct filegen_spec *spec,
 		    struct buf *out)
 {
 	struct out_col *cols;
 	size_t n;
+
+	if (spec->table->view != VIEW_NONE) {
+		struct activity_spec as;
+
+		activity_spec_of(spec, &as);
+		activity_header(s, &as, out);
+		return;
+	}
 
 	if (plan(s, spec, &cols, &n)) {
 		out->err = -ENOMEM;
@@ -100,6 +121,25 @@ static int open_scan(struct store *s, const struct filegen_spec *spec,
 	return store_scan_open_at(s, &from, out, e);
 }
 
+/* An activity view, computed whole; a resume point is an offset in it. */
+static int open_view(struct store *s, const struct filegen_spec *spec,
+		     struct pseudo *ps, const struct filegen_resume *at,
+		     struct filegen *g, struct err *e)
+{
+	struct activity_spec as;
+	int ret;
+
+	activity_spec_of(spec, &as);
+	g->view = 1;
+	buf_init(&g->whole, SIZE_MAX / 2);
+	ret = activity_render(s, &as, ps, &g->whole, e);
+	g->off = at ? at->off : 0;
+	g->whole_at = at && at->off < g->whole.len ? (size_t)at->off
+		      : at			   ? g->whole.len
+						   : 0;
+	return ret;
+}
+
 int filegen_open(struct store *s, const struct filegen_spec *spec,
 		 struct pseudo *ps, const struct filegen_resume *at,
 		 struct filegen **out, struct err *e)
@@ -108,6 +148,15 @@ int filegen_open(struct store *s, const struct filegen_spec *spec,
 	int ret;
 
 	*out = NULL;
+	if (g && spec->table->view != VIEW_NONE) {
+		ret = open_view(s, spec, ps, at, g, e);
+		if (ret) {
+			filegen_free(g);
+			return ret;
+		}
+		*out = g;
+		return 0;
+	}
 	if (!g || plan(s, spec, &g->cols, &g->ncols)) {
 		free(g);
 		return err_set(e, -ENOMEM, "out of memory");
@@ -201,9 +250,28 @@ static int checkpoint(struct filegen *g, struct err *e)
 	return 0;
 }
 
+/* An activity view: the next want bytes (or the rest) of the file. */
+static int fill_view(struct filegen *g, struct buf *out, size_t want,
+		     struct err *e)
+{
+	size_t n = g->whole.len - g->whole_at;
+
+	if (n > want)
+		n = want;
+	buf_add(out, g->whole.data + g->whole_at, n);
+	g->whole_at += n;
+	g->off += n;
+	if (out->err)
+		return err_set(e, out->err, "out of memory rendering a file");
+	return g->whole_at < g->whole.len;
+}
+
 int filegen_fill(struct filegen *g, struct buf *out, size_t want, struct err *e)
 {
 	size_t start = out->len;
+
+	if (g->view)
+		return fill_view(g, out, want, e);
 
 	if (g->header_due) {
 		header(g->cols, g->ncols, out);
@@ -240,5 +308,6 @@ void filegen_free(struct filegen *g)
 	store_scan_close(g->scan);
 	free(g->cols);
 	buf_release(&g->scratch);
+	buf_release(&g->whole);
 	free(g);
 }

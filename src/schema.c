@@ -197,36 +197,45 @@ const struct table schema_tables[] = {
 	{ "PersonHistorical", "person_historical", NULL, NULL, NULL,
 	  INSTANT_SPAN, true, COLS(person_historical_cols),
 	  "One row per person and HR change; a new row is created when a "
-	  "person's HR attributes change.  Extra columns are HR attributes." },
+	  "person's HR attributes change.  Extra columns are HR attributes.",
+	  NULL, VIEW_NONE },
 	{ "Meetings", "meetings", NULL, "MeetingParticipants", "meetings",
 	  INSTANT_OWN, false, COLS(meetings_cols),
 	  "One row for each meeting or appointment; recurring meetings have a "
-	  "row for each occurrence." },
+	  "row for each occurrence.",
+	  NULL, VIEW_NONE },
 	{ "MeetingParticipants", "meeting_participants", "Meetings", NULL,
 	  "meetings", INSTANT_PARENT, false, COLS(meeting_participants_cols),
-	  "One row for each participant in a calendar meeting." },
+	  "One row for each participant in a calendar meeting.", NULL,
+	  VIEW_NONE },
 	{ "Mails", "mails", NULL, "MailParticipants", "mail", INSTANT_OWN,
-	  false, COLS(mails_cols), "One row for every email sent." },
+	  false, COLS(mails_cols), "One row for every email sent.", NULL,
+	  VIEW_NONE },
 	{ "MailParticipants", "mail_participants", "Mails", NULL, "mail",
 	  INSTANT_PARENT, false, COLS(mail_participants_cols),
-	  "One row for every email sent and received, per person." },
+	  "One row for every email sent and received, per person.", NULL,
+	  VIEW_NONE },
 	{ "Calls", "calls", NULL, "CallParticipants", "calls", INSTANT_CHILDREN,
 	  false, COLS(calls_cols),
 	  "One row for each call; scheduled calls have a row for each "
-	  "occurrence.  A call is placed by its earliest participant's start." },
+	  "occurrence.  A call is placed by its earliest participant's start.",
+	  NULL, VIEW_NONE },
 	{ "CallParticipants", "call_participants", "Calls", NULL, "calls",
 	  INSTANT_PARENT, false, COLS(call_participants_cols),
-	  "One row for each participant in a call." },
+	  "One row for each participant in a call.", NULL, VIEW_NONE },
 	{ "InstantMessages", "instant_messages", NULL,
 	  "InstantMessageParticipants", "chat", INSTANT_OWN, false,
-	  COLS(instant_messages_cols), "One row for each instant message." },
+	  COLS(instant_messages_cols), "One row for each instant message.",
+	  NULL, VIEW_NONE },
 	{ "InstantMessageParticipants", "instant_message_participants",
 	  "InstantMessages", NULL, "chat", INSTANT_PARENT, false,
 	  COLS(instant_message_participants_cols),
-	  "One row for each participant in an instant message." },
+	  "One row for each participant in an instant message.", NULL,
+	  VIEW_NONE },
 	{ "FileActivities", "file_activities", NULL, NULL, "files", INSTANT_OWN,
 	  false, COLS(file_activities_cols),
-	  "One row per file event (collabfs's addition, for the files scope)." },
+	  "One row per file event (collabfs's addition, for the files scope).",
+	  NULL, VIEW_NONE },
 };
 
 const size_t schema_ntables = sizeof(schema_tables) / sizeof(schema_tables[0]);
@@ -244,7 +253,39 @@ const struct table *schema_table_by_dir(const char *dir)
 	for (size_t i = 0; i < schema_ntables; i++)
 		if (strcmp(schema_tables[i].dir, dir) == 0)
 			return &schema_tables[i];
+	if (strcmp(schema_views[0].dir, dir) == 0)
+		return &schema_views[0];
 	return NULL;
+}
+
+const struct table schema_views[] = {
+	{ "ActivityByDepartment", "activity", NULL, NULL, NULL, INSTANT_OWN,
+	  false, NULL, 0,
+	  "One row per department (value of the Organization HR attribute) "
+	  "per period: people, totals and averages of the activity metrics.",
+	  "activity_by_department", VIEW_DEPARTMENT },
+	{ "ActivityByOrganization", "activity", NULL, NULL, NULL, INSTANT_OWN,
+	  false, NULL, 0,
+	  "One row per period for the whole organization: people, totals "
+	  "and averages of the activity metrics.",
+	  "activity_by_organization", VIEW_ORGANIZATION },
+	{ "ActivityByUser", "activity", NULL, NULL, NULL, INSTANT_OWN, false,
+	  NULL, 0,
+	  "One row per person per period (a person query): the activity "
+	  "metrics, then the HR attributes the policy lets out.",
+	  "activity_by_user", VIEW_USER },
+};
+
+const size_t schema_nviews = sizeof(schema_views) / sizeof(schema_views[0]);
+
+const char *schema_file_stem(const struct table *t)
+{
+	return t->file ? t->file : t->dir;
+}
+
+const struct table *schema_folder_table(const struct table *t)
+{
+	return t && t->view != VIEW_NONE ? &schema_views[0] : t;
 }
 
 int schema_column(const struct table *t, const char *name)

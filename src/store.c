@@ -1635,7 +1635,35 @@ struct store_scan {
 	size_t nv;	    /* values per row */
 	int tcol;	    /* SQL column of _t (after the values) */
 	struct value *vals; /* [nv] */
+	int *pick;	    /* [nv]: the columns chosen, or NULL for all */
 };
+
+/* The schema column of value i of the scan's rows (NULL: an HR
+ * attribute). */
+static const struct column *scan_col(const struct store_scan *sc, size_t i)
+{
+	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+
+	return c < sc->t->ncols ? &sc->t->cols[c] : NULL;
+}
+
+/* The SQL name of value i. */
+static const char *scan_name(const struct store_scan *sc, size_t i)
+{
+	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+
+	if (c < sc->t->ncols)
+		return sc->t->cols[c].name;
+	return c - sc->t->ncols < sc->s->nhr ? sc->s->hr[c - sc->t->ncols] : "";
+}
+
+/* Whether value i is a datetime (two SQL columns: ms and offset). */
+static int scan_is_time(const struct store_scan *sc, size_t i)
+{
+	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+
+	return c < sc->t->ncols && sc->t->cols[c].type == COL_DATETIME;
+}
 
 /* The rows of the scan, from a position if at: the key columns come first
  * in every table, so (_t, key...) is the table's primary key and a row
@@ -1647,15 +1675,13 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 	size_t nk = schema_nkeys(t);
 
 	sqlite3_str_appendall(q, "SELECT ");
-	for (size_t i = 0; i < t->ncols; i++) {
-		sqlite3_str_appendf(q, "%s\"%w\"", i ? ", " : "",
-				    t->cols[i].name);
-		if (t->cols[i].type == COL_DATETIME)
-			sqlite3_str_appendf(q, ", \"%w_off\"", t->cols[i].name);
+	for (size_t i = 0; i < sc->nv; i++) {
+		sqlite3_str_appendf(q, "\"%w\", ", scan_name(sc, i));
+		if (scan_is_time(sc, i))
+			sqlite3_str_appendf(q, "\"%w_off\", ",
+					    scan_name(sc, i));
 	}
-	for (size_t j = 0; j < sc->nv - t->ncols; j++)
-		sqlite3_str_appendf(q, ", \"%w\"", sc->s->hr[j]);
-	sqlite3_str_appendf(q, ", _t FROM \"%w\" WHERE ", t->dir);
+	sqlite3_str_appendf(q, "_t FROM \"%w\" WHERE ", t->dir);
 	/* From a position, the row value is the only lower bound on _t (the
 	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
 	 * seeks on that and filters every row before the position. */
@@ -1681,9 +1707,13 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 	return prepare_str(sc->s, q, &sc->st, e);
 }
 
+/* pick: the columns wanted; NULL for all of them. */
 static int scan_new(struct store *s, const struct table *t, int at,
-		    struct store_scan **out, struct err *e)
+		    const struct store_pick *p, struct store_scan **out,
+		    struct err *e)
 {
+	const int *pick = p ? p->cols : NULL;
+	size_t npick = p ? p->ncols : 0;
 	struct store_scan *sc = calloc(1, sizeof(*sc));
 	int ret;
 
@@ -1692,15 +1722,17 @@ static int scan_new(struct store *s, const struct table *t, int at,
 		return err_set(e, -ENOMEM, "out of memory");
 	sc->s = s;
 	sc->t = t;
-	sc->nv = t->ncols + (t->hr_attributes ? s->nhr : 0);
-	sc->tcol = (int)sc->nv;
-	for (size_t i = 0; i < t->ncols; i++)
-		sc->tcol += t->cols[i].type == COL_DATETIME;
+	sc->nv = pick ? npick : t->ncols + (t->hr_attributes ? s->nhr : 0);
+	if (pick && (sc->pick = calloc(npick + 1, sizeof(int))))
+		memcpy(sc->pick, pick, npick * sizeof(int));
 	sc->vals = calloc(sc->nv + 1, sizeof(*sc->vals));
-	if (!sc->vals) {
+	if (!sc->vals || (pick && !sc->pick)) {
 		store_scan_close(sc);
 		return err_set(e, -ENOMEM, "out of memory");
 	}
+	sc->tcol = (int)sc->nv;
+	for (size_t i = 0; i < sc->nv; i++)
+		sc->tcol += scan_is_time(sc, i);
 	ret = prepare_scan(sc, at, e);
 	if (ret) {
 		store_scan_close(sc);
@@ -1710,16 +1742,33 @@ static int scan_new(struct store *s, const struct table *t, int at,
 	return 0;
 }
 
-int store_scan_open(struct store *s, const struct table *t, int64_t t0,
-		    int64_t t1, struct store_scan **out, struct err *e)
+static int scan_bind(struct store_scan **out, int ret, int64_t t0, int64_t t1)
 {
-	int ret = scan_new(s, t, 0, out, e);
-
 	if (ret)
 		return ret;
 	sqlite3_bind_int64((*out)->st, 1, t0);
 	sqlite3_bind_int64((*out)->st, 2, t1);
 	return 0;
+}
+
+int store_scan_open(struct store *s, const struct table *t, int64_t t0,
+		    int64_t t1, struct store_scan **out, struct err *e)
+{
+	return scan_bind(out, scan_new(s, t, 0, NULL, out, e), t0, t1);
+}
+
+int store_scan_open_pick(struct store *s, const struct store_pick *p,
+			 struct store_scan **out, struct err *e)
+{
+	const struct table *t = p->table;
+
+	*out = NULL;
+	for (size_t i = 0; i < p->ncols; i++)
+		if (p->cols[i] < 0 || (size_t)p->cols[i] >= t->ncols + s->nhr ||
+		    ((size_t)p->cols[i] >= t->ncols && !t->hr_attributes))
+			return err_set(e, -EINVAL, "no column %d in %s",
+				       p->cols[i], t->name);
+	return scan_bind(out, scan_new(s, t, 0, p, out, e), p->t0, p->t1);
 }
 
 /* A position: the row's _t in decimal, then each key value as
@@ -1773,7 +1822,7 @@ int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 		       struct store_scan **out, struct err *e)
 {
 	struct store_scan *sc = NULL;
-	int ret = scan_new(s, from->table, 1, &sc, e);
+	int ret = scan_new(s, from->table, 1, NULL, &sc, e);
 
 	*out = NULL;
 	if (ret || !sc)
@@ -1834,9 +1883,7 @@ int store_scan_next(struct store_scan *sc, const struct value **vals,
 	if (rc != SQLITE_ROW)
 		return db_fail(sc->s, rc, e, "read the store");
 	for (size_t i = 0; i < sc->nv; i++)
-		c = scan_value(sc->st, c,
-			       i < sc->t->ncols ? &sc->t->cols[i] : NULL,
-			       &sc->vals[i]);
+		c = scan_value(sc->st, c, scan_col(sc, i), &sc->vals[i]);
 	*vals = sc->vals;
 	return 1;
 }
@@ -1847,6 +1894,7 @@ void store_scan_close(struct store_scan *sc)
 		return;
 	sqlite3_finalize(sc->st);
 	free(sc->vals);
+	free(sc->pick);
 	free(sc);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "activity.h"
 #include "filegen.h"
 #include "log.h"
 #include "manifest.h"
@@ -87,6 +88,7 @@ struct tree {
 	struct period_range range;
 	unsigned scope;
 	int md5; /* work out files' MD5 with their facts */
+	unsigned min_group;
 	struct policy *policy;
 	struct pseudo_key key;
 	int has_key;
@@ -346,6 +348,9 @@ static void spec_of(const struct tree *t, const struct tree_file *f,
 	spec->t0 = f->t0;
 	spec->t1 = f->t1;
 	spec->policy = t->policy;
+	spec->first_day = value_day_of_ms(f->node.period.start * 1000);
+	spec->areas = t->scope; /* the same bits as enum activity_area */
+	spec->min_group = t->min_group;
 }
 
 /* Where render_facts leaves the bytes it renders, if the caller wants
@@ -435,14 +440,40 @@ static void file_days(const struct tree_file *f, int64_t *first, int64_t *last)
 	*last = value_day_of_ms((f->t1 - 1) * 1000);
 }
 
+/* The newest refresh in (after, upto] that touched a day of table tb in
+ * f's span: hit->refresh 0 if none. */
+static int touched(struct conn *c, const struct tree_file *f,
+		   struct store_touch_query *q, struct store_touch_hit *hit,
+		   struct err *e)
+{
+	file_days(f, &q->first_day, &q->last_day);
+	return store_last_touch(c->s, q, hit, e);
+}
+
+/* The same for f: an activity view depends on every table in scope and
+ * the HR rows, so the newest refresh that touched any of them. */
 static int changed_since(struct conn *c, const struct tree_file *f,
 			 int64_t after, int64_t upto,
 			 struct store_touch_hit *hit, struct err *e)
 {
 	struct store_touch_query q = { f->node.table, 0, 0, after, upto };
+	int ret = 0;
 
-	file_days(f, &q.first_day, &q.last_day);
-	return store_last_touch(c->s, &q, hit, e);
+	if (f->node.table->view == VIEW_NONE)
+		return touched(c, f, &q, hit, e);
+	*hit = (struct store_touch_hit){ 0, 0 };
+	for (size_t i = 0; i < schema_ntables && !ret; i++) {
+		const struct table *tb = &schema_tables[i];
+		struct store_touch_hit h = { 0, 0 };
+
+		if (!tree_in_scope(f->t->scope, tb))
+			continue;
+		q.table = tb;
+		ret = touched(c, f, &q, &h, e);
+		if (!ret && h.refresh > hit->refresh)
+			*hit = h;
+	}
+	return ret;
 }
 
 /* The manifest's entry, if it still holds at version w. */
@@ -500,17 +531,18 @@ static int pick_mtime(struct conn *c, struct tree_file *f, int64_t w,
 }
 
 /* Render f at version w and remember its facts in the manifest. */
+/* Render f at version f->version (set by the caller) and remember its
+ * facts in the manifest. */
 static int fresh_facts(struct tree *t, struct conn *c, struct tree_file *f,
-		       int64_t w, struct manifest_entry *me, struct keep *k,
-		       struct err *e)
+		       struct manifest_entry *me, struct keep *k, struct err *e)
 {
+	int64_t w = f->version;
 	int ret = render_facts(t, c, f, k, e);
 
 	if (!ret)
 		ret = pick_mtime(c, f, w, me, e);
 	if (ret)
 		return ret;
-	f->version = w;
 	me->version = w;
 	me->size = f->size;
 	memcpy(me->sha256, f->sha, sizeof(f->sha));
@@ -538,8 +570,10 @@ static int compute_facts(struct tree *t, struct tree_file *f, struct keep *k,
 	ret = store_snapshot_begin(c->s, &w, e);
 	if (!ret)
 		ret = from_manifest(t, c, f, w, &me, e);
-	if (ret == 0)
-		ret = fresh_facts(t, c, f, w, &me, k, e);
+	if (ret == 0) {
+		f->version = w;
+		ret = fresh_facts(t, c, f, &me, k, e);
+	}
 	buf_release(&me.ckpt);
 	conn_put(t, c);
 	if (ret > 0)
@@ -692,14 +726,55 @@ static int activity_tables(struct tree *t, struct conn *c, struct view *v,
 	return ret;
 }
 
+/* The activity views the policy lets out, each with every period of the
+ * tables in scope (v holds those alone). */
+static int activity_views(const struct tree *t, struct view *v,
+			  struct view_table *views, size_t *n)
+{
+	struct view_table all = { NULL, NULL, NULL, 0 };
+
+	*n = 0;
+	if (union_periods(v, &all))
+		goto nomem;
+	for (size_t i = 0; i < schema_nviews && all.n; i++) {
+		struct view_table *vt = &views[*n];
+
+		if (!activity_view_shown(&schema_views[i], t->policy,
+					 t->has_key))
+			continue;
+		*vt = (struct view_table){
+			&schema_views[i],
+			malloc(all.n * sizeof(all.periods[0])), NULL, all.n
+		};
+		if (!vt->periods)
+			goto nomem;
+		memcpy(vt->periods, all.periods,
+		       all.n * sizeof(all.periods[0]));
+		(*n)++;
+	}
+	free(all.periods);
+	return 0;
+nomem:
+	free(all.periods);
+	for (size_t i = 0; i < *n; i++)
+		free(views[i].periods);
+	*n = 0;
+	return -ENOMEM;
+}
+
 /* The tables in scope with their periods, at c's snapshot;
- * person_historical first, as in schema order. */
+ * person_historical first, as in schema order, then the activity views. */
 static int view_tables(struct tree *t, struct conn *c, struct view *v,
 		       struct err *e)
 {
 	struct view_table hr = { schema_table("PersonHistorical"), NULL, NULL,
 				 0 };
+	struct view_table views[4];
+	size_t nviews = 0;
 	int ret = activity_tables(t, c, v, e);
+
+	if (!ret && activity_views(t, v, views, &nviews))
+		ret = err_set(e, -ENOMEM, "out of memory");
 
 	if (!ret && hr.table)
 		ret = list_hr_periods(t, c, v, &hr, e);
@@ -711,6 +786,8 @@ static int view_tables(struct tree *t, struct conn *c, struct view *v,
 	} else {
 		free(hr.periods);
 	}
+	for (size_t i = 0; i < nviews; i++)
+		v->tables[v->ntables++] = views[i];
 	for (size_t i = 0; i < v->ntables && !ret; i++)
 		if (view_files(&v->tables[i]))
 			ret = err_set(e, -ENOMEM, "out of memory");
@@ -754,6 +831,17 @@ static struct view_table *view_table_of(const struct view *v,
 	return NULL;
 }
 
+/* The first table of v shown in the folder of tb (for the activity
+ * folder: any view shown), or NULL. */
+static struct view_table *folder_of(const struct view *v,
+				    const struct table *tb)
+{
+	for (size_t i = 0; i < v->ntables; i++)
+		if (schema_folder_table(v->tables[i].table) == tb)
+			return (struct view_table *)&v->tables[i];
+	return NULL;
+}
+
 /* Index of period start in vt, or -1. */
 static long find_period(const struct view_table *vt, int64_t start)
 {
@@ -793,12 +881,15 @@ static void tell_missing(struct change_ctx *cc, const struct view_table *vt,
 			 const struct view_table *other)
 {
 	for (size_t j = 0; j < vt->n; j++) {
-		struct tree_node n = { TREE_PERIOD, vt->table, vt->periods[j] };
+		struct tree_node n = { TREE_PERIOD,
+				       schema_folder_table(vt->table),
+				       vt->periods[j] };
 
 		if (other && find_period(other, vt->periods[j].start) >= 0)
 			continue;
 		tell(cc, &n);
 		n.kind = TREE_FILE;
+		n.table = vt->table;
 		tell(cc, &n);
 	}
 }
@@ -844,7 +935,9 @@ static int carry_over(struct carry *cr)
 	for (size_t i = 0; i < cr->v->ntables && !ret; i++) {
 		struct view_table *vt = &cr->v->tables[i];
 		const struct view_table *ot = view_table_of(cr->old, vt->table);
-		struct tree_node tn = { TREE_TABLE, vt->table, { 0, 0 } };
+		struct tree_node tn = { TREE_TABLE,
+					schema_folder_table(vt->table),
+					{ 0, 0 } };
 
 		if (!ot)
 			tell(cr->cc, &tn);
@@ -855,7 +948,9 @@ static int carry_over(struct carry *cr)
 	for (size_t i = 0; i < cr->old->ntables; i++) {
 		const struct view_table *ot = &cr->old->tables[i];
 		const struct view_table *vt = view_table_of(cr->v, ot->table);
-		struct tree_node tn = { TREE_TABLE, ot->table, { 0, 0 } };
+		struct tree_node tn = { TREE_TABLE,
+					schema_folder_table(ot->table),
+					{ 0, 0 } };
 
 		if (!vt)
 			tell(cr->cc, &tn);
@@ -941,6 +1036,7 @@ static void readme_text(const struct tree *t, const struct tree_options *o,
 	for (size_t i = 0; i < schema_ntables; i++)
 		if (tree_in_scope(t->scope, &schema_tables[i]))
 			buf_printf(b, " %s", schema_tables[i].dir);
+	buf_printf(b, " %s (min_group %u)", schema_views[0].dir, t->min_group);
 	buf_addstr(b, "\r\n\r\nLayout: /<table>/<period>/<table>_<period>.csv. "
 		      "A period folder exists\r\nwhere the table has rows in "
 		      "it.  Rows are placed by their UTC instant;\r\n"
@@ -1061,9 +1157,12 @@ static int make_digest(struct tree *t, struct conn *c, struct err *e)
 		buf_release(&b);
 		return err_set(e, -EIO, "cannot hash the policy or the key");
 	}
-	buf_printf(&b, "\ncollabfs-files-1 %d %d %" PRId64 " %d %" PRId64 "\n",
+	/* the scope and the minimum group: the activity views' bytes */
+	buf_printf(&b,
+		   "\ncollabfs-files-2 %d %d %" PRId64 " %d %" PRId64
+		   " %u %u\n",
 		   (int)t->interval, t->range.has_from, t->range.from_day,
-		   t->range.has_to, t->range.to_day);
+		   t->range.has_to, t->range.to_day, t->scope, t->min_group);
 	buf_add(&b, pd, sizeof(pd));
 	buf_add(&b, kid, sizeof(kid));
 	ret = b.err ? err_set(e, -ENOMEM, "out of memory")
@@ -1117,6 +1216,7 @@ int tree_open(const char *store_path, const struct tree_options *o,
 	t->range = o->range;
 	t->scope = o->scope;
 	t->md5 = o->facts_md5;
+	t->min_group = o->min_group;
 	ret = check_range(o, e);
 	if (!ret)
 		ret = load_privacy(t, o, e);
@@ -1190,9 +1290,11 @@ int tree_exists(struct tree *t, const struct tree_node *n)
 	if (n->kind == TREE_ROOT || n->kind == TREE_README)
 		return 1;
 	pthread_mutex_lock(&t->lock);
-	vt = view_table_of(t->view, n->table);
+	vt = folder_of(t->view, n->table);
 	if (n->kind == TREE_TABLE)
 		ok = vt != NULL;
+	else if (n->kind == TREE_PERIOD)
+		ok = vt && find_period(vt, n->period.start) >= 0;
 	else
 		ok = file_slot(t, n, &k, &vt) != NULL;
 	pthread_mutex_unlock(&t->lock);
@@ -1216,6 +1318,27 @@ static int listing_add(struct listing *l, const struct tree_node *n)
 	return 0;
 }
 
+/* The files of period folder dir: its table's, or each view's. */
+static int collect_files(const struct view *v, const struct tree_node *dir,
+			 struct listing *l)
+{
+	int ret = 0, any = 0;
+
+	for (size_t i = 0; i < v->ntables && !ret; i++) {
+		const struct view_table *vt = &v->tables[i];
+		struct tree_node n = *dir;
+
+		if (schema_folder_table(vt->table) != dir->table ||
+		    find_period(vt, dir->period.start) < 0)
+			continue;
+		n.kind = TREE_FILE;
+		n.table = vt->table;
+		ret = listing_add(l, &n);
+		any = 1;
+	}
+	return ret ? ret : any ? 0 : -ENOENT;
+}
+
 static int collect(struct tree *t, const struct tree_node *dir,
 		   struct listing *l)
 {
@@ -1227,29 +1350,29 @@ static int collect(struct tree *t, const struct tree_node *dir,
 	if (dir->kind == TREE_ROOT) {
 		ret = listing_add(l, &n);
 		for (size_t i = 0; i < v->ntables && !ret; i++) {
+			const struct table *tb = v->tables[i].table;
+
+			if (folder_of(v, schema_folder_table(tb)) !=
+			    &v->tables[i])
+				continue; /* a folder once */
 			n = (struct tree_node){ TREE_TABLE,
-						v->tables[i].table,
+						schema_folder_table(tb),
 						{ 0, 0 } };
 			ret = listing_add(l, &n);
 		}
 		return ret;
 	}
-	vt = view_table_of(v, dir->table);
+	if (dir->kind == TREE_PERIOD)
+		return collect_files(v, dir, l);
+	vt = folder_of(v, dir->table);
 	if (!vt)
 		return -ENOENT;
-	if (dir->kind == TREE_TABLE) {
-		for (size_t j = 0; j < vt->n && !ret; j++) {
-			n = (struct tree_node){ TREE_PERIOD, vt->table,
-						vt->periods[j] };
-			ret = listing_add(l, &n);
-		}
-		return ret;
+	for (size_t j = 0; j < vt->n && !ret; j++) {
+		n = (struct tree_node){ TREE_PERIOD, dir->table,
+					vt->periods[j] };
+		ret = listing_add(l, &n);
 	}
-	if (find_period(vt, dir->period.start) < 0)
-		return -ENOENT;
-	n = *dir;
-	n.kind = TREE_FILE;
-	return listing_add(l, &n);
+	return ret;
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -16,6 +16,7 @@ void tree_options_init(struct tree_options *o)
 	memset(o, 0, sizeof(*o));
 	o->interval = PERIOD_MONTH;
 	o->scope = TREE_SCOPE_ALL;
+	o->min_group = TREE_MIN_GROUP;
 }
 
 void tree_options_free(struct tree_options *o)
@@ -138,6 +139,29 @@ static int set_scope(struct tree_options *o, const char *value, struct err *e)
 	return 1;
 }
 
+static int set_min_group(struct tree_options *o, const char *value,
+			 struct err *e)
+{
+	char q[80], *end = NULL;
+	unsigned long n;
+
+	errno = 0;
+	n = value && *value >= '0' && *value <= '9' ? strtoul(value, &end, 10)
+						    : 0;
+	if (!end || *end || errno || n > 1000000)
+		return err_set(e, -EINVAL,
+			       "option min_group: %s is not a number of people",
+			       quoted(q, sizeof(q), value));
+	if (n < TREE_MIN_GROUP)
+		return err_set(
+			e, -EINVAL,
+			"option min_group: %lu is below %d, the smallest "
+			"group the activity views may show",
+			n, TREE_MIN_GROUP);
+	o->min_group = (unsigned)n;
+	return 1;
+}
+
 int tree_option(struct tree_options *o, const char *name, const char *value,
 		struct err *e)
 {
@@ -153,6 +177,8 @@ int tree_option(struct tree_options *o, const char *name, const char *value,
 		return set_path(&o->key, name, value, e);
 	if (strcmp(name, "cache") == 0)
 		return set_path(&o->cache, name, value, e);
+	if (strcmp(name, "min_group") == 0)
+		return set_min_group(o, value, e);
 	return 0;
 }
 
@@ -175,10 +201,31 @@ static int child_of_root(const char *name, struct tree_node *out)
 	return 0;
 }
 
+/* The file called name in period folder dir: its table's, or for the
+ * activity folder one of the views'. */
+static int file_of_period(enum period_interval iv, const struct tree_node *dir,
+			  const char *name, struct tree_node *out)
+{
+	const struct table *one = dir->table;
+	size_t n = one->view != VIEW_NONE ? schema_nviews : 1;
+	char want[TREE_PATH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		*out = *dir;
+		out->kind = TREE_FILE;
+		out->table = one->view != VIEW_NONE ? &schema_views[i] : one;
+		tree_node_name(iv, out, want, sizeof(want));
+		if (strcmp(name, want) == 0)
+			return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -ENOENT;
+}
+
 int tree_child(enum period_interval iv, const struct tree_node *dir,
 	       const char *name, size_t n, struct tree_node *out)
 {
-	char copy[TREE_PATH_MAX], want[TREE_PATH_MAX];
+	char copy[TREE_PATH_MAX];
 
 	memset(out, 0, sizeof(*out));
 	if (!tree_node_is_dir(dir))
@@ -197,14 +244,7 @@ int tree_child(enum period_interval iv, const struct tree_node *dir,
 		out->table = dir->table;
 		return 0;
 	default: /* TREE_PERIOD */
-		*out = *dir;
-		out->kind = TREE_FILE;
-		tree_node_name(iv, out, want, sizeof(want));
-		if (strcmp(copy, want) != 0) {
-			memset(out, 0, sizeof(*out));
-			return -ENOENT;
-		}
-		return 0;
+		return file_of_period(iv, dir, copy, out);
 	}
 }
 
@@ -255,8 +295,8 @@ size_t tree_node_name(enum period_interval iv, const struct tree_node *n,
 		return (size_t)snprintf(buf, size, "%s", per);
 	default:
 		period_name(iv, &n->period, per, sizeof(per));
-		return (size_t)snprintf(buf, size, "%s_%s.csv", n->table->dir,
-					per);
+		return (size_t)snprintf(buf, size, "%s_%s.csv",
+					schema_file_stem(n->table), per);
 	}
 }
 
@@ -276,7 +316,7 @@ size_t tree_node_path(enum period_interval iv, const struct tree_node *n,
 		return (size_t)snprintf(buf, size, "/%s/%s", n->table->dir,
 					per);
 	return (size_t)snprintf(buf, size, "/%s/%s/%s_%s.csv", n->table->dir,
-				per, n->table->dir, per);
+				per, schema_file_stem(n->table), per);
 }
 
 void tree_node_parent(const struct tree_node *n, struct tree_node *out)
@@ -285,6 +325,7 @@ void tree_node_parent(const struct tree_node *n, struct tree_node *out)
 	switch (n->kind) {
 	case TREE_FILE:
 		out->kind = TREE_PERIOD;
+		out->table = schema_folder_table(n->table);
 		return;
 	case TREE_PERIOD:
 		out->kind = TREE_TABLE;

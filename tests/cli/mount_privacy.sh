@@ -117,7 +117,7 @@ def tree(mnt):
     out = defaultdict(dict)
     for folder in os.listdir(mnt):
         d = os.path.join(mnt, folder)
-        if not os.path.isdir(d):
+        if not os.path.isdir(d) or folder == "activity":  # views: mount_activity.sh
             continue
         for p in os.listdir(d):
             with open(os.path.join(d, p, "%s_%s.csv" % (folder, p)), newline="", encoding="utf-8") as f:

@@ -251,15 +251,22 @@ grep -F MNEW0001 mnt/meeting_participants/2022-05/meeting_participants_2022-05.c
 	fail "meeting_participants_2022-05 lacks MNEW0001"
 "$PY" -c 'import pandas, sys; d = pandas.read_csv(sys.argv[1]); sys.exit(0 if len(d) == 1 and "Subject" not in d.columns else 1)' \
 	mnt/meetings/2022-05/meetings_2022-05.csv && pass || fail "pandas: meetings_2022-05 is not one row without Subject"
-# every other file keeps its size and mtime
+# every other file keeps its size and mtime (the activity views of
+# 2022-01 count the meeting's new length)
 find mnt -printf '%P %y %s %T@ %m\n' | sort >tree.refreshed
-grep -v -e '^meetings/2022-01/meetings_2022-01.csv ' -e '2022-05' -e '^README.txt ' -e ' d ' tree.before >keep.before
-grep -v -e '^meetings/2022-01/meetings_2022-01.csv ' -e '2022-05' -e '^README.txt ' -e ' d ' tree.refreshed >keep.after
+grep -v -e '^meetings/2022-01/meetings_2022-01.csv ' -e '2022-05' -e '^README.txt ' -e ' d ' \
+	-e '^activity/2022-01/' tree.before >keep.before
+grep -v -e '^meetings/2022-01/meetings_2022-01.csv ' -e '2022-05' -e '^README.txt ' -e ' d ' \
+	-e '^activity/2022-01/' tree.refreshed >keep.after
 check "untouched files keep their size and mtime" diff keep.before keep.after
 if command -v rsync >/dev/null; then
 	rsync -a --itemize-changes mnt/ mirror/ >items.txt
-	grep '^>f' items.txt | awk '{print $2}' | grep -v '^README.txt$' | sort >sent.txt || true
-	printf '%s\n' meeting_participants/2022-05/meeting_participants_2022-05.csv \
+	grep '^>f' items.txt | awk '{print $2}' | grep -v -e '^README.txt$' -e '^activity/2022-01/' |
+		sort >sent.txt || true
+	printf '%s\n' activity/2022-05/activity_by_department_2022-05.csv \
+		activity/2022-05/activity_by_organization_2022-05.csv \
+		activity/2022-05/activity_by_user_2022-05.csv \
+		meeting_participants/2022-05/meeting_participants_2022-05.csv \
 		meetings/2022-01/meetings_2022-01.csv meetings/2022-05/meetings_2022-05.csv \
 		person_historical/2022-05/person_historical_2022-05.csv >sent.want
 	check "rsync after the refresh sends just the changed and new files" diff sent.want sent.txt

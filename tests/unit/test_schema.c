@@ -365,7 +365,13 @@ static void test_lookups(void)
 	CHECK(schema_table("") == NULL);
 	CHECK(schema_table_by_dir("meetings") == m);
 	CHECK(schema_table_by_dir("Meetings") == NULL);
-	CHECK(schema_table_by_dir("activity") == NULL);
+	CHECK(schema_table_by_dir("activity") == &schema_views[0]);
+	CHECK(schema_table_by_dir("activities") == NULL);
+	CHECK(schema_folder_table(&schema_views[2]) == &schema_views[0]);
+	CHECK(schema_folder_table(m) == m);
+	CHECK(strcmp(schema_file_stem(&schema_views[2]), "activity_by_user") ==
+	      0);
+	CHECK(strcmp(schema_file_stem(m), "meetings") == 0);
 	CHECK_INT(schema_column(m, "meetingid"), 0);
 	CHECK_INT(schema_column(m, "StartTime"), 5);
 	CHECK_INT(schema_column(m, "Start"), -1);
