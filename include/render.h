@@ -11,11 +11,21 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "pseudo.h"
 #include "schema.h"
 #include "value.h"
 
 /* Append value v of column c (NULL c: a string, e.g. an HR attribute). */
 void render_field(struct buf *b, const struct column *c, const struct value *v);
+
+/* Append value v of column c as privacy p writes it: as render_field for
+ * PRIV_RAW (and NULL, which stays empty), else the pseudonym from ps of
+ * the value (text as stored, other values as rendered, in scratch).
+ * Returns 0, or -EIO when there is no pseudonym (ps NULL, or OpenSSL
+ * failing).  The one masking rule of every file of the tree. */
+int render_masked(struct buf *out, const struct column *c, enum col_privacy p,
+		  const struct value *v, struct pseudo *ps,
+		  struct buf *scratch);
 
 /* Append one CSV record of n values (columns cols[i], NULL for strings),
  * comma-separated, ending in CRLF.  Errors are sticky in b. */

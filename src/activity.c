@@ -256,19 +256,9 @@ static uint32_t lookup_value(const struct act *x, const struct strmap *m,
 static int put_masked(struct act *x, const struct column *c, enum col_privacy p,
 		      const struct value *v, struct buf *out)
 {
-	const char *ps;
-
-	if (p == PRIV_RAW || v->kind == VAL_NULL) {
-		render_field(out, c, v);
-		return 0;
-	}
-	buf_reset(&x->scratch);
-	render_field(&x->scratch, c, v);
-	ps = x->ps ? pseudo_of(x->ps, x->scratch.data, x->scratch.len) : NULL;
-	if (!ps)
-		return err_set(x->e, -EIO, "cannot compute a pseudonym");
-	buf_add(out, ps, PSEUDO_LEN);
-	return 0;
+	return render_masked(out, c, p, v, x->ps, &x->scratch)
+		       ? err_set(x->e, -EIO, "cannot compute a pseudonym")
+		       : 0;
 }
 
 /* ---- 1. HR rows ------------------------------------------------------------

@@ -198,27 +198,7 @@ uint64_t filegen_offset(const struct filegen *g)
 static int put_field(struct filegen *g, const struct out_col *oc,
 		     const struct value *v, struct buf *out)
 {
-	const char *p;
-	size_t n;
-
-	if (oc->priv == PRIV_RAW || v->kind == VAL_NULL) {
-		render_field(out, oc->c, v);
-		return 0;
-	}
-	if (v->kind == VAL_TEXT) {
-		p = v->u.s.p;
-		n = v->u.s.n;
-	} else {
-		buf_reset(&g->scratch);
-		render_field(&g->scratch, oc->c, v);
-		p = g->scratch.data;
-		n = g->scratch.len;
-	}
-	p = pseudo_of(g->ps, p, n);
-	if (!p)
-		return -EIO;
-	buf_add(out, p, PSEUDO_LEN);
-	return 0;
+	return render_masked(out, oc->c, oc->priv, v, g->ps, &g->scratch);
 }
 
 static int put_record(struct filegen *g, const struct value *vals,

@@ -1,7 +1,35 @@
 /* render.c - typed values as CSV text.  See render.h. */
 #include "render.h"
 
+#include <errno.h>
+
 #include "csv.h"
+
+int render_masked(struct buf *out, const struct column *c, enum col_privacy p,
+		  const struct value *v, struct pseudo *ps, struct buf *scratch)
+{
+	const char *in, *pn;
+	size_t n;
+
+	if (p == PRIV_RAW || v->kind == VAL_NULL) {
+		render_field(out, c, v);
+		return 0;
+	}
+	if (v->kind == VAL_TEXT) {
+		in = v->u.s.p;
+		n = v->u.s.n;
+	} else {
+		buf_reset(scratch);
+		render_field(scratch, c, v);
+		in = scratch->data;
+		n = scratch->len;
+	}
+	pn = ps ? pseudo_of(ps, in, n) : NULL;
+	if (!pn)
+		return -EIO;
+	buf_add(out, pn, PSEUDO_LEN);
+	return 0;
+}
 
 void render_field(struct buf *b, const struct column *c, const struct value *v)
 {

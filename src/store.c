@@ -1640,9 +1640,15 @@ struct store_scan {
 
 /* The schema column of value i of the scan's rows (NULL: an HR
  * attribute). */
+/* The column index (or t->ncols + HR attribute) of value i. */
+static size_t scan_index(const struct store_scan *sc, size_t i)
+{
+	return sc->pick ? (size_t)sc->pick[i] : i;
+}
+
 static const struct column *scan_col(const struct store_scan *sc, size_t i)
 {
-	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+	size_t c = scan_index(sc, i);
 
 	return c < sc->t->ncols ? &sc->t->cols[c] : NULL;
 }
@@ -1650,7 +1656,7 @@ static const struct column *scan_col(const struct store_scan *sc, size_t i)
 /* The SQL name of value i. */
 static const char *scan_name(const struct store_scan *sc, size_t i)
 {
-	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+	size_t c = scan_index(sc, i);
 
 	if (c < sc->t->ncols)
 		return sc->t->cols[c].name;
@@ -1660,7 +1666,7 @@ static const char *scan_name(const struct store_scan *sc, size_t i)
 /* Whether value i is a datetime (two SQL columns: ms and offset). */
 static int scan_is_time(const struct store_scan *sc, size_t i)
 {
-	size_t c = sc->pick ? (size_t)sc->pick[i] : i;
+	size_t c = scan_index(sc, i);
 
 	return c < sc->t->ncols && sc->t->cols[c].type == COL_DATETIME;
 }

@@ -408,16 +408,22 @@ static int send_whole(struct worker *w, struct sync_file *sf)
 	return ret ? ret : put_whole(w, sf, &body);
 }
 
+/* Count sf in what the run is to send (the progress line's totals). */
+static void count_to_send(struct sync_ctx *x, const struct sync_file *sf)
+{
+	pthread_mutex_lock(&x->lock);
+	x->bytes_total += sf->blob.size;
+	x->files_total++;
+	pthread_mutex_unlock(&x->lock);
+}
+
 /* Send sf whole from the bytes the plan left in the worker's buffer. */
 static int send_kept(struct worker *w, struct sync_file *sf)
 {
 	struct azure_body body = { w->buf.data, w->buf.len, { 0 } };
 
 	sf->early = 1;
-	pthread_mutex_lock(&w->x->lock);
-	w->x->bytes_total += sf->blob.size;
-	w->x->files_total++;
-	pthread_mutex_unlock(&w->x->lock);
+	count_to_send(w->x, sf);
 	if (sf->has_md5)
 		memcpy(body.md5, sf->blob.md5, sizeof(body.md5));
 	else
@@ -566,8 +572,7 @@ static int to_send(const struct sync_file *sf)
 /* A file to send: count it, say so in a dry run; how many units it is. */
 static size_t plan_file_units(struct sync_ctx *x, struct sync_file *sf)
 {
-	x->bytes_total += sf->blob.size;
-	x->files_total++;
+	count_to_send(x, sf);
 	sf->nblocks =
 		sf->blob.size > x->o->upload_cutoff
 			? (size_t)((sf->blob.size + x->block - 1) / x->block)
