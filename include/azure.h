@@ -144,6 +144,13 @@ int azure_list(struct azure *a, azure_list_fn fn, void *arg, struct err *e);
 /* Delete Blob name (under the prefix); a blob already gone is success. */
 int azure_delete(struct azure *a, const char *name, struct err *e);
 
+/* A read-only URL of blob name (under the prefix) that works until
+ * expires (unix seconds): a service SAS signed with the account key.
+ * Without a key, -EINVAL with a message saying one is needed. */
+struct buf;
+int azure_read_url(const struct azure_dest *d, const char *name,
+		   int64_t expires, struct buf *out, struct err *e);
+
 /* base64 of p[0..n) into dst (size >= 4 * ((n + 2) / 3) + 1). */
 void azure_base64(const unsigned char *p, size_t n, char *dst);
 

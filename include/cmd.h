@@ -7,14 +7,20 @@
 #ifndef COLLABFS_CMD_H
 #define COLLABFS_CMD_H
 
+#include <stdint.h>
+
 #include "err.h"
+
+struct azure_dest;
 
 #define EXIT_USAGE 2
 
+int cmd_audit(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_history(int argc, char **argv);
@@ -25,6 +31,14 @@ int cmd_fail(const struct err *e);
 /* Print "collabfs <cmd>: <msg>" plus a hint to --help; return EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A duration such as 90s, 30m, 12h or 7d (at most 10 years): 0 and
+ * *secs, or -1. */
+int cmd_parse_duration(const char *s, int64_t *secs);
+
+/* DEST as sync takes it (the text, @FILE of mode 0600, or env:NAME),
+ * with the key from the environment (cmd_sync.c). */
+int cmd_parse_dest(const char *arg, struct azure_dest *d, struct err *e);
+
 /* Non-zero if argv holds -h or --help (before a "--"). */
 int cmd_wants_help(int argc, char **argv);
 

@@ -49,6 +49,10 @@ static inline __attribute__((format(printf, 3, 4))) int err_set(struct err *e,
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Report a failed system call: "cannot WHAT 'PATH': <errno's text>", with
+ * code (a negative errno; 0 takes errno, or -EIO).  Returns the code. */
+int err_sys(struct err *e, int code, const char *what, const char *path);
+
 /* Write a printable, quoted and shortened copy of s[0..n) into dst (size
  * dstsz), for quoting user input in a message: "abc", control characters as
  * \xNN, long values cut with "...".  Returns dst. */

@@ -20,8 +20,10 @@ struct fs_config {
 	const struct tree_options *tree;
 	int argc; /* FUSE's own arguments (program name first) */
 	char **argv;
-	int foreground; /* -f: do not daemonize */
-	int debug;	/* -d: FUSE debug output (implies -f) */
+	int foreground;		  /* -f: do not daemonize */
+	int debug;		  /* -d: FUSE debug output (implies -f) */
+	int audit;		  /* record every open in the audit trail */
+	const char *options_text; /* the -o text, for the audit trail */
 };
 
 /* Mount and serve until unmounted or signalled.  Errors found before the

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "audit.h"
 #include "azure.h"
 #include "err.h"
 #include "tree.h"
@@ -29,10 +30,15 @@ struct sync_opts {
 	size_t upload_cutoff; /* larger files go as blocks (of at most
 				 8 MiB, and at most this) */
 	int dry_run;	      /* say what would be sent; send nothing */
-	int check;    /* compare with the container's listing, repair drift */
-	int delete;   /* delete blobs under the prefix not in the tree */
-	int verbose;  /* a line per file sent */
-	int progress; /* a progress line on stderr (a terminal) */
+	int check;     /* compare with the container's listing, repair drift */
+	int delete;    /* delete blobs under the prefix not in the tree */
+	int verbose;   /* a line per file sent */
+	int progress;  /* a progress line on stderr (a terminal) */
+	int64_t links; /* > 0: after a completed sync, a manifest of read-only
+			  URLs of every file, valid for this many seconds
+			  (needs the account key) */
+	struct audit *audit; /* NULL, or where each file sent or deleted and
+				the run itself are recorded */
 };
 
 struct sync_result {
@@ -46,6 +52,8 @@ struct sync_result {
 	uint64_t requests; /* HTTP requests made */
 	uint64_t retries;  /* of which retries */
 	int64_t run_id;	   /* history row, 0 for a dry run */
+	char links[1024];  /* the links manifest written, or "" */
+	int64_t expires;   /* when its URLs expire (unix seconds) */
 };
 
 /* Run one sync.  Returns 0 when every file is at the destination, else

@@ -30,7 +30,15 @@ struct sync_blob {
 	int64_t synced; /* unix seconds */
 };
 
-enum run_status { RUN_PENDING, RUN_PROCESSING, RUN_COMPLETED, RUN_FAILED };
+/* Expired is never stored: a Completed run whose links have expired is
+ * shown so (syncstate_status_at). */
+enum run_status {
+	RUN_PENDING,
+	RUN_PROCESSING,
+	RUN_COMPLETED,
+	RUN_FAILED,
+	RUN_EXPIRED
+};
 
 struct sync_run {
 	int64_t id;
@@ -40,15 +48,23 @@ struct sync_run {
 	char error[1024];
 	char options[512];
 	uint64_t files_sent, bytes_sent, skipped, deleted, failed;
+	int64_t expires;  /* unix seconds its links expire, 0: no links */
+	char links[1024]; /* path of its links manifest, or "" */
 };
 
 const char *syncstate_status_name(enum run_status s);
+/* The run's status as of now (unix seconds): Expired for a Completed run
+ * whose links have expired. */
+enum run_status syncstate_status_at(const struct sync_run *r, int64_t now);
 
 /* Open (creating) STORE.sync/state.db.  Refuses a directory others may
  * read. */
 int syncstate_open(const char *store_path, struct syncstate **out,
 		   struct err *e);
 void syncstate_close(struct syncstate *st); /* releases the lock too */
+
+/* STORE.sync, the state's folder (mode 0700). */
+const char *syncstate_dir(const struct syncstate *st);
 
 /* Take the destination's lock (display names it): -EBUSY with a message
  * naming the running sync's pid and start time if another holds it. */

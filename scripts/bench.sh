@@ -11,6 +11,8 @@
 #   scripts/bench.sh tree      ls -lR of a 1,000 x 12 store's tree
 #   scripts/bench.sh activity  the user view of one month of that store vs
 #                              its raw meeting_participants file
+#   scripts/bench.sh audit     reading every file of the daily tree with
+#                              the audit trail on vs off
 #   scripts/bench.sh sync      our sync vs parallel curl and rclone on the
 #                              same files, into the same Azurite; a no-change
 #                              re-sync of a 10,000-file tree
@@ -267,6 +269,43 @@ bench_activity() {
 		printf "  user view %.2f s, department view %.2f s, meeting_participants %.2f s: user / raw %.2f (goal: comparable)\n", u, d, r, u / r }'
 }
 
+bench_audit() {
+	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
+	local st=$work/tree-$p-$m.db mnt=$work/mnt opts r mode n
+	local on=999 off=999 big_on=999 big_off=999
+	local big=meeting_participants/2022-03/meeting_participants_2022-03.csv
+	echo "== audit: every file of the daily tree of $p people x $m months, read with the trail on vs off"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"
+	[ -s "$work/key" ] || "$cf" keygen "$work/key" >/dev/null
+	opts="key=$work/key,interval=day"
+	rm -f "$st.audit" "$st.audit.head"
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	mount_tree "$st" "$mnt" "$opts,audit=off" >/dev/null
+	n=$(find "$mnt" -type f | wc -l) # the facts cached, for both sides
+	fusermount3 -u "$mnt"
+	echo "  $n files (each opened once per round: $n audit entries with it on)"
+	# on off, on off, on off: best of three each; a fresh mount per side
+	for r in 1 2 3; do
+		for mode in on off; do
+			mount_tree "$st" "$mnt" "$opts,audit=$mode" >/dev/null
+			timed "cat every file, audit=$mode" \
+				sh -c "cd '$mnt' && find . -type f -print0 | xargs -0 cat"
+			if [ "$mode" = on ]; then on=$(best "$on" "$SECS"); else off=$(best "$off" "$SECS"); fi
+			fusermount3 -u "$mnt"
+			mount_tree "$st" "$mnt" "key=$work/key,audit=$mode" >/dev/null
+			timed "cat meeting_participants_2022-03, audit=$mode" cat "$mnt/$big"
+			if [ "$mode" = on ]; then big_on=$(best "$big_on" "$SECS"); else big_off=$(best "$big_off" "$SECS"); fi
+			fusermount3 -u "$mnt"
+		done
+	done
+	sleep 1 # the last daemon's final batch
+	echo "  trail: $(wc -l <"$st.audit") entries; $("$cf" audit "$st" --verify)"
+	awk -v a="$on" -v b="$off" -v c="$big_on" -v d="$big_off" 'BEGIN {
+		printf "  every file: on %.2f s, off %.2f s: off / on %.3f (goal >= 0.95)\n", a, b, b / a
+		printf "  one large file: on %.2f s, off %.2f s: off / on %.3f (goal >= 0.95)\n", c, d, d / c }'
+}
+
 bench_sync() {
 	local p=${SYNC_PEOPLE:-300} m=${SYNC_MONTHS:-2} jobs=${SYNC_JOBS:-4}
 	local st=$work/sync-$p-$m.db files=$work/sync-files mnt=$work/mnt
@@ -370,8 +409,9 @@ rss) bench_rss ;;
 mount) bench_mount ;;
 tree) bench_tree ;;
 activity) bench_activity ;;
+audit) bench_audit ;;
 sync) bench_sync ;;
 sync-large) bench_sync_large ;;
-all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree && bench_activity ;;
-*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|activity|sync|sync-large|all]" >&2; exit 2 ;;
+all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree && bench_activity && bench_audit ;;
+*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|activity|audit|sync|sync-large|all]" >&2; exit 2 ;;
 esac

@@ -94,5 +94,15 @@ echo "== the container, listed with the official SDK (name, size, MD5)"
 az list demo | head -8
 echo "..."
 echo
+echo "== with the account key: links that expire in 1 hour"
+AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$AZ_ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=$AZ_BLOB_ENDPOINT;" \
+	"$cf" sync "$dir/demo.db" azure://"$AZ_ACCOUNT"/demo -o key="$dir/key" --links 1h
+url=$(awk -F, 'NR == 2 {print $4}' "$dir"/demo.db.sync/links-*.csv | tail -n 1)
+echo "curl one of them: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$url")"
+echo
 echo "== collabfs history"
 "$cf" history "$dir/demo.db"
+echo
+echo "== collabfs audit (the last entries) and --verify"
+"$cf" audit "$dir/demo.db" | tail -n 4
+"$cf" audit "$dir/demo.db" --verify

@@ -126,27 +126,30 @@ void azure_counts(const struct azure *a, uint64_t *requests, uint64_t *retries)
 	*retries = a->retries;
 }
 
-/* The blob's path in the URL: prefix + name, each byte outside the
- * unreserved set and '/' percent-encoded. */
+/* s with each byte outside the unreserved set and keep percent-encoded. */
+static void percent_encode(struct buf *b, const char *s, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) ||
+		    strchr(keep, *p)) {
+			buf_addch(b, (char)*p);
+		} else {
+			buf_addch(b, '%');
+			buf_addch(b, hex[*p >> 4]);
+			buf_addch(b, hex[*p & 15]);
+		}
+	}
+}
+
+/* The blob's path in the URL: prefix + name, percent-encoded but '/'. */
 static void put_blob_path(struct buf *b, const struct azure_dest *d,
 			  const char *name)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const char *parts[2] = { d->prefix, name };
-
-	for (int k = 0; k < 2; k++)
-		for (const unsigned char *p = (const unsigned char *)parts[k];
-		     *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') ||
-			    (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-				buf_addch(b, (char)*p);
-			} else {
-				buf_addch(b, '%');
-				buf_addch(b, hex[*p >> 4]);
-				buf_addch(b, hex[*p & 15]);
-			}
-		}
+	percent_encode(b, d->prefix, "/");
+	percent_encode(b, name, "/");
 }
 
 /* "/container[/blob]" as sent (the part after the endpoint). */
@@ -247,6 +250,49 @@ static int shared_key(const struct azure *a, const struct req *r,
 	OPENSSL_cleanse(mac, sizeof(mac));
 	buf_release(&s);
 	return 0;
+}
+
+int azure_read_url(const struct azure_dest *d, const char *name,
+		   int64_t expires, struct buf *out, struct err *e)
+{
+	struct buf s = BUF_INIT(1 << 16);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	time_t t = (time_t)expires;
+	int https = strncmp(d->endpoint, "https:", 6) == 0;
+	char se[32], sig[64];
+	struct tm tm;
+
+	if (!d->key_len)
+		return err_set(e, -EINVAL,
+			       "%s: signing a link needs the account key "
+			       "(azure://ACCOUNT/CONTAINER with "
+			       "AZURE_STORAGE_KEY, or a connection string "
+			       "with AccountKey); a SAS cannot sign one",
+			       d->display);
+	gmtime_r(&t, &tm);
+	strftime(se, sizeof(se), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* the service SAS string-to-sign (version 2020-12-06 and later):
+	   sp st se resource si sip spr sv sr snapshot ses rscc rscd rsce
+	   rscl rsct */
+	buf_printf(&s, "r\n\n%s\n/blob/%s/%s/%s%s\n\n\n%s\n%s\nb\n\n\n\n\n\n\n",
+		   se, d->account, d->container, d->prefix, name,
+		   https ? "https" : "", API_VERSION);
+	if (s.err || !HMAC(EVP_sha256(), d->key, (int)d->key_len,
+			   (const unsigned char *)s.data, s.len, mac, &len)) {
+		buf_release(&s);
+		return err_set(e, -EIO, "cannot sign a link");
+	}
+	azure_base64(mac, len, sig);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	buf_release(&s);
+	buf_printf(out, "%s/%s/", d->endpoint, d->container);
+	put_blob_path(out, d, name);
+	buf_printf(out, "?sv=%s&se=", API_VERSION);
+	percent_encode(out, se, "");
+	buf_printf(out, "&sr=b&sp=r%s&sig=", https ? "&spr=https" : "");
+	percent_encode(out, sig, "");
+	return out->err ? err_set(e, out->err, "out of memory") : 0;
 }
 
 /* The canonical "name:value\n" lines of all x-ms- headers, sorted. */

@@ -14,9 +14,10 @@ static const char history_help[] =
 	"\n"
 	"Show the sync runs recorded for STORE, oldest first: when each was\n"
 	"requested, its status (Pending, Processing, Completed, Failed with\n"
-	"its error), the destination (without secrets), the tree options, and\n"
-	"the files and bytes sent and left unchanged.  --json prints one JSON\n"
-	"array of objects instead of a table.\n";
+	"its error, Expired once the links of a run made with --links have\n"
+	"expired), when its links expire, the destination (without secrets),\n"
+	"the tree options, and the files and bytes sent and left unchanged.\n"
+	"--json prints one JSON array of objects instead of a table.\n";
 
 static void iso(int64_t t, char *dst, size_t n)
 {
@@ -51,13 +52,15 @@ static void json_str(const char *s)
 struct show {
 	int json;
 	int n;
+	int64_t now;
 };
 
 static int show_json(struct show *s, const struct sync_run *r)
 {
-	char req[32], st[32], fin[32];
+	char req[32], st[32], fin[32], exp[32];
 
 	iso(r->requested, req, sizeof(req));
+	iso(r->expires, exp, sizeof(exp));
 	iso(r->started, st, sizeof(st));
 	iso(r->finished, fin, sizeof(fin));
 	printf("%s\n  {\"id\": %" PRId64 ", \"requested\": ", s->n ? "," : "[",
@@ -68,13 +71,17 @@ static int show_json(struct show *s, const struct sync_run *r)
 	printf(", \"finished\": ");
 	r->finished ? json_str(fin) : (void)printf("null");
 	printf(", \"status\": ");
-	json_str(syncstate_status_name(r->status));
+	json_str(syncstate_status_name(syncstate_status_at(r, s->now)));
 	printf(", \"error\": ");
 	r->error[0] ? json_str(r->error) : (void)printf("null");
 	printf(", \"destination\": ");
 	json_str(r->dest);
 	printf(", \"options\": ");
 	json_str(r->options);
+	printf(", \"expires\": ");
+	r->expires ? json_str(exp) : (void)printf("null");
+	printf(", \"links\": ");
+	r->links[0] ? json_str(r->links) : (void)printf("null");
 	printf(", \"files_sent\": %" PRIu64 ", \"bytes_sent\": %" PRIu64
 	       ", \"skipped\": %" PRIu64 ", \"deleted\": %" PRIu64
 	       ", \"failed\": %" PRIu64 "}",
@@ -85,7 +92,7 @@ static int show_json(struct show *s, const struct sync_run *r)
 static int show_run(void *arg, const struct sync_run *r)
 {
 	struct show *s = arg;
-	char req[32];
+	char req[32], exp[32];
 
 	if (s->json) {
 		show_json(s, r);
@@ -93,13 +100,17 @@ static int show_run(void *arg, const struct sync_run *r)
 		return 0;
 	}
 	if (s->n++ == 0)
-		printf("%-5s %-20s %-10s %7s %12s %9s  %s\n", "ID", "REQUESTED",
-		       "STATUS", "SENT", "BYTES", "UNCHANGED", "DESTINATION");
+		printf("%-5s %-20s %-10s %-20s %7s %12s %9s  %s\n", "ID",
+		       "REQUESTED", "STATUS", "EXPIRES", "SENT", "BYTES",
+		       "UNCHANGED", "DESTINATION");
 	iso(r->requested, req, sizeof(req));
-	printf("%-5" PRId64 " %-20s %-10s %7" PRIu64 " %12" PRIu64 " %9" PRIu64
-	       "  %s%s%s\n",
-	       r->id, req, syncstate_status_name(r->status), r->files_sent,
-	       r->bytes_sent, r->skipped, r->dest, r->error[0] ? ": " : "",
+	iso(r->expires, exp, sizeof(exp));
+	printf("%-5" PRId64 " %-20s %-10s %-20s %7" PRIu64 " %12" PRIu64
+	       " %9" PRIu64 "  %s%s%s%s%s\n",
+	       r->id, req,
+	       syncstate_status_name(syncstate_status_at(r, s->now)), exp,
+	       r->files_sent, r->bytes_sent, r->skipped, r->dest,
+	       r->options[0] ? " -o " : "", r->options, r->error[0] ? ": " : "",
 	       r->error);
 	return 0;
 }
@@ -109,7 +120,7 @@ int cmd_history(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
 	};
-	struct show s = { 0, 0 };
+	struct show s = { 0, 0, (int64_t)time(NULL) };
 	struct syncstate *st = NULL;
 	struct err e = ERR_INIT;
 	int c, ret;

@@ -31,6 +31,10 @@ static const char mount_help[] =
 	"                            built-in policy does\n"
 	"  cache=DIR                 where file facts are kept (mode 0700);\n"
 	"                            default STORE.cache\n"
+	"  min_group=N               smallest group an activity view shows\n"
+	"                            (5 or more; default 5)\n"
+	"  audit=on|off              record every open in STORE.audit (on;\n"
+	"                            off is recorded too: docs/audit.md)\n"
 	"\n"
 	"  -f            stay in the foreground\n"
 	"  -d            FUSE debug output (implies -f)\n"
@@ -43,9 +47,42 @@ static const char mount_help[] =
 
 struct mount_args {
 	struct tree_options tree;
-	struct buf fuse_opts; /* the -o options that are not ours */
+	int audit;
+	struct buf options_text; /* every -o, for the audit trail */
+	struct buf fuse_opts;	 /* the -o options that are not ours */
 	int foreground, debug;
 };
+
+/* audit=on|off: 1 (taken) or -EINVAL. */
+static int audit_option(struct mount_args *a, const char *value, struct err *e)
+{
+	if (value && strcmp(value, "on") == 0)
+		a->audit = 1;
+	else if (value && strcmp(value, "off") == 0)
+		a->audit = 0;
+	else
+		return err_set(e, -EINVAL,
+			       "option audit: '%s' is not on or off",
+			       value ? value : "");
+	return 1;
+}
+
+/* One NAME[=VALUE] item (eq: its '=', or NULL): 1 ours, 0 FUSE's, or
+ * -errno. */
+static int take_opt(struct mount_args *a, char *item, char *eq, struct err *e)
+{
+	int ret;
+
+	if (eq)
+		*eq = '\0';
+	if (strcmp(item, "audit") == 0)
+		ret = audit_option(a, eq ? eq + 1 : NULL, e);
+	else
+		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
+	if (eq)
+		*eq = '=';
+	return ret;
+}
 
 /* Split one -o list: tree options into a->tree, the rest for FUSE. */
 static int split_opts(struct mount_args *a, char *list, struct err *e)
@@ -55,11 +92,10 @@ static int split_opts(struct mount_args *a, char *list, struct err *e)
 		char *eq = strchr(item, '=');
 		int ret;
 
-		if (eq)
-			*eq = '\0';
-		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
-		if (eq)
-			*eq = '=';
+		if (a->options_text.len)
+			buf_addch(&a->options_text, ',');
+		buf_addstr(&a->options_text, item);
+		ret = take_opt(a, item, eq, e);
 		if (ret < 0)
 			return ret;
 		if (ret == 0) {
@@ -124,7 +160,9 @@ static int parse_args(int argc, char **argv, struct mount_args *a,
 
 int cmd_mount(int argc, char **argv)
 {
-	struct mount_args a = { .fuse_opts = BUF_INIT(1 << 16) };
+	struct mount_args a = { .audit = 1,
+				.fuse_opts = BUF_INIT(1 << 16),
+				.options_text = BUF_INIT(1 << 16) };
 	struct err e = ERR_INIT;
 	char *store = NULL, *mnt = NULL;
 	char prog[] = "collabfs", dash_o[] = "-o", dash_d[] = "-d";
@@ -155,13 +193,16 @@ int cmd_mount(int argc, char **argv)
 		goto out;
 	}
 	fargv[2] = a.fuse_opts.data;
-	cfg = (struct fs_config){ store, mnt,	       &a.tree, a.debug ? 4 : 3,
-				  fargv, a.foreground, a.debug };
+	cfg = (struct fs_config){
+		store,	      mnt,     &a.tree, a.debug ? 4 : 3,    fargv,
+		a.foreground, a.debug, a.audit, a.options_text.data
+	};
 	ret = fs_run(&cfg, &e) ? cmd_fail(&e) : 0;
 out:
 	free(store);
 	free(mnt);
 	buf_release(&a.fuse_opts);
+	buf_release(&a.options_text);
 	tree_options_free(&a.tree);
 	return ret;
 }

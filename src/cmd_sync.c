@@ -12,16 +12,19 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "azure.h"
 #include "buf.h"
 #include "cmd.h"
+#include "notify.h"
 #include "sync.h"
 #include "tree.h"
 
 static const char sync_help[] =
 	"usage: collabfs sync STORE DEST [-o OPTIONS] [--delete] [--check]\n"
 	"                     [--dry-run] [--jobs N] [--upload-cutoff MIB]\n"
-	"                     [--retries N] [--timeout SECONDS] [-v]\n"
+	"                     [--retries N] [--timeout SECONDS]\n"
+	"                     [--links DURATION] [--notify URL] [-v]\n"
 	"\n"
 	"Mirror the store's tree (the same files and bytes as 'collabfs\n"
 	"mount' with the same options) into an Azure Blob container, sending\n"
@@ -51,6 +54,12 @@ static const char sync_help[] =
 	"  --retries N       attempts per request (default 6)\n"
 	"  --timeout SECONDS a request that moves no byte for this long fails\n"
 	"                    and is retried (default 60)\n"
+	"  --links DURATION  after a completed sync, write a manifest of\n"
+	"                    read-only URLs of every file (with its size and\n"
+	"                    SHA-256) that expire after DURATION (7d, 12h,\n"
+	"                    30m); needs the account key\n"
+	"  --notify URL      after the sync completes or fails, POST a JSON\n"
+	"                    summary (no secrets) to URL (http or https)\n"
 	"  -v, --verbose     a line per file sent (instead of the progress\n"
 	"                    line shown on a terminal)\n"
 	"\n"
@@ -64,6 +73,8 @@ struct sync_args {
 	struct buf opts_text;
 	struct azure_opts net;
 	int jobs, dry_run, verbose, check, delete, cutoff_mib;
+	int64_t links;	    /* --links: seconds, 0 none */
+	const char *notify; /* --notify URL, or NULL */
 };
 
 static int parse_num(const char *s, int lo, int hi, int *out)
@@ -112,7 +123,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_CHECK,
 	OPT_DELETE,
-	OPT_CUTOFF
+	OPT_CUTOFF,
+	OPT_LINKS,
+	OPT_NOTIFY
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +137,8 @@ static const struct option long_opts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "links", required_argument, NULL, OPT_LINKS },
+	{ "notify", required_argument, NULL, OPT_NOTIFY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -179,6 +194,16 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 			ret = err_set(e, -EINVAL, "unknown option");
 		else if (set_flag(a, c))
 			ret = 0;
+		else if (c == OPT_NOTIFY)
+			ret = notify_check(a->notify = optarg, e);
+		else if (c == OPT_LINKS)
+			ret = cmd_parse_duration(optarg, &a->links)
+				      ? err_set(e, -EINVAL,
+						"--links '%s': not a duration "
+						"(90s, 30m, 12h, 7d; at most "
+						"3650d)",
+						optarg)
+				      : 0;
 		else
 			ret = set_number(a, c, optarg, e);
 		if (ret)
@@ -238,7 +263,7 @@ static char *dest_text(const char *arg, struct err *e)
 	}
 }
 
-static int parse_dest(const char *arg, struct azure_dest *d, struct err *e)
+int cmd_parse_dest(const char *arg, struct azure_dest *d, struct err *e)
 {
 	/* NOLINTBEGIN(concurrency-mt-unsafe): before any thread */
 	struct azure_env env = { getenv("AZURE_STORAGE_KEY"),
@@ -268,6 +293,49 @@ static void summary(const struct sync_opts *o, const struct sync_result *r,
 		printf(", %" PRIu64 " %sdeleted", r->deleted,
 		       o->dry_run ? "to be " : "");
 	printf("%s in %.1f s\n", r->failed ? ", some failed" : "", secs);
+	if (r->links[0]) {
+		char until[32];
+		time_t t = (time_t)r->expires;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("links: %s (until %s)\n", r->links, until);
+	}
+}
+
+/* --notify: the run's summary, as JSON (the audit trail's members). */
+static void notify(const struct sync_args *a, const struct sync_opts *o,
+		   const struct sync_result *r, int ret, const struct err *e)
+{
+	struct buf b = BUF_INIT(1 << 20), doc = BUF_INIT(1 << 20);
+	char until[32] = "";
+	struct err ne = ERR_INIT;
+	time_t t = (time_t)r->expires;
+	struct tm tm;
+
+	if (r->expires) {
+		gmtime_r(&t, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	audit_str(&b, "event", "sync");
+	audit_int(&b, "run", r->run_id);
+	audit_str(&b, "status", ret ? "Failed" : "Completed");
+	audit_str(&b, "destination", o->dest->display);
+	audit_str(&b, "options", o->options_text ? o->options_text : "");
+	audit_int(&b, "files", (int64_t)r->files);
+	audit_int(&b, "files_sent", (int64_t)r->sent);
+	audit_int(&b, "bytes_sent", (int64_t)r->bytes);
+	audit_int(&b, "unchanged", (int64_t)r->skipped);
+	audit_int(&b, "deleted", (int64_t)r->deleted);
+	audit_int(&b, "failed", (int64_t)r->failed);
+	audit_str(&b, "error", ret ? e->msg : "");
+	audit_str(&b, "links_expire", until);
+	buf_printf(&doc, "{%s}", b.data);
+	if (!b.err && !doc.err && notify_post(a->notify, doc.data, &ne))
+		fprintf(stderr, "collabfs: warning: %s\n", ne.msg);
+	buf_release(&doc);
+	buf_release(&b);
 }
 
 static int run(struct sync_args *a, const char *store, const char *dest)
@@ -279,8 +347,18 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 	struct timespec t0, t1;
 	int ret;
 
-	if (parse_dest(dest, &d, &e))
+	memset(&d, 0, sizeof(d));
+	if (cmd_parse_dest(dest, &d, &e))
 		return cmd_fail(&e);
+	if (a->links && !d.key_len) {
+		err_set(&e, -EINVAL,
+			"--links: signing links needs the account key "
+			"(azure://ACCOUNT/CONTAINER with AZURE_STORAGE_KEY, or a "
+			"connection string with AccountKey); %s has a SAS",
+			d.display);
+		azure_dest_free(&d);
+		return cmd_fail(&e);
+	}
 	o = (struct sync_opts){ .store = store,
 				.tree = &a->tree,
 				.options_text = a->opts_text.data,
@@ -292,15 +370,21 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 				.check = a->check,
 				.delete = a->delete,
 				.verbose = a->verbose,
+				.links = a->links,
 				.progress = !a->verbose && !a->dry_run &&
 					    isatty(STDERR_FILENO) };
-	if (azure_global_init(&e)) {
+	if ((!a->dry_run && audit_open(store, &o.audit, &e)) ||
+	    azure_global_init(&e)) {
+		audit_close(o.audit);
 		azure_dest_free(&d);
 		return cmd_fail(&e);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = sync_run(&o, &res, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	audit_close(o.audit);
+	if (a->notify && !a->dry_run)
+		notify(a, &o, &res, ret, &e);
 	if (!ret || res.files) /* not when refused before the plan */
 		summary(&o, &res,
 			(double)(t1.tv_sec - t0.tv_sec) +
@@ -329,9 +413,10 @@ int cmd_sync(int argc, char **argv)
 	ret = parse_args(argc, argv, &a, &e);
 	if (ret && strcmp(e.msg, "unknown option") == 0)
 		ret = cmd_usage_error("sync", "unknown option");
-	else if (ret)
-		ret = cmd_fail(&e);
-	else if (argc - optind != 2)
+	else if (ret) { /* a bad option value: bad usage, too */
+		cmd_fail(&e);
+		ret = EXIT_USAGE;
+	} else if (argc - optind != 2)
 		ret = cmd_usage_error("sync", "needs STORE and DEST");
 	else
 		ret = run(&a, argv[optind], argv[optind + 1]);

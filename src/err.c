@@ -1,6 +1,7 @@
 /* err.c - error reports.  See err.h. */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,17 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	memcpy(tail, e->msg, sizeof(tail));
 	snprintf(e->msg, sizeof(e->msg), "%.400s: %.600s", head, tail);
 	return e->code;
+}
+
+int err_sys(struct err *e, int code, const char *what, const char *path)
+{
+	char why[128];
+
+	if (!code)
+		code = errno ? -errno : -EIO;
+	if (strerror_r(-code, why, sizeof(why)))
+		snprintf(why, sizeof(why), "error %d", -code);
+	return err_set(e, code, "cannot %s '%s': %s", what, path, why);
 }
 
 const char *err_quote(char *dst, size_t dstsz, const char *s, size_t n)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 
 #define FS_BUCKETS     4096
@@ -42,6 +43,7 @@ struct fs_inval {
 
 struct fs {
 	struct tree *t;
+	struct audit *audit; /* NULL: audit=off */
 	enum period_interval iv;
 	struct fuse_session *se;
 	pthread_mutex_t lock; /* the inode table */
@@ -528,6 +530,13 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fi->keep_cache = 1; /* the inode stands for these bytes only */
 	fi->noflush = 1;
+	if (fs->audit) {
+		const struct fuse_ctx *ctx = fuse_req_ctx(req);
+		char path[TREE_PATH_MAX];
+
+		tree_node_path(fs->iv, &in->node, path, sizeof(path));
+		audit_open_event(fs->audit, ctx->uid, ctx->pid, path);
+	}
 	if (fuse_reply_open(req, fi)) {
 		pthread_mutex_lock(&fs->lock);
 		in->opens--;
@@ -811,6 +820,35 @@ static int serve(struct fs *fs)
 static int run(const struct fs_config *cfg, struct fuse_args *args,
 	       struct err *e);
 
+/* A mount's start or end in the audit trail; with audit=off, written at
+ * once, so that the log says reads went unrecorded. */
+static void record_mount(struct fs *fs, const struct fs_config *cfg,
+			 const char *event)
+{
+	struct buf b = BUF_INIT(1 << 16);
+	struct audit_item it = { "", NULL };
+	struct err e = ERR_INIT;
+
+	audit_str(&b, "event", event);
+	audit_who(&b);
+	audit_str(&b, "mountpoint", cfg->mountpoint);
+	audit_str(&b, "options", cfg->options_text ? cfg->options_text : "");
+	audit_str(&b, "audit", cfg->audit ? "on" : "off");
+	if (b.err) {
+		buf_release(&b);
+		return;
+	}
+	if (fs->audit) {
+		audit_add(fs->audit, b.data);
+	} else if (!cfg->audit) {
+		audit_stamp(it.time);
+		it.fields = b.data;
+		if (audit_log_append(cfg->store, &it, 1, &e))
+			log_at(LOG_ERR, "audit trail: %s", e.msg);
+	}
+	buf_release(&b);
+}
+
 int fs_run(const struct fs_config *cfg, struct err *e)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(cfg->argc, cfg->argv);
@@ -820,12 +858,44 @@ int fs_run(const struct fs_config *cfg, struct err *e)
 	return ret;
 }
 
+/* What can be wrong with the store, policy, key or audit trail, found
+ * before mounting, where the user sees the message. */
+static int check_before_mount(const struct fs_config *cfg, struct err *e)
+{
+	struct tree *check = NULL;
+	int ret = tree_open(cfg->store, cfg->tree, &check, e);
+
+	tree_close(check);
+	return ret ? ret : audit_log_check(cfg->store, e);
+}
+
+/* The daemon's own connections and threads (after the fork), and the
+ * serving, recorded in the audit trail from start to end. */
+static int serve_daemon(struct fs *fs, const struct fs_config *cfg,
+			struct err *e)
+{
+	int ret = tree_open(cfg->store, cfg->tree, &fs->t, e);
+
+	if (!ret && cfg->audit)
+		ret = audit_open(cfg->store, &fs->audit, e);
+	record_mount(fs, cfg, "mount");
+	if (!ret)
+		ret = serve(fs) ? -EIO : 0;
+	if (ret && !e->code)
+		err_set(e, ret, "%s: serving failed", cfg->mountpoint);
+	if (ret)
+		log_at(LOG_ERR, "%s", e->msg);
+	record_mount(fs, cfg, "unmount");
+	audit_close(fs->audit);
+	fs->audit = NULL;
+	return ret;
+}
+
 static int run(const struct fs_config *cfg, struct fuse_args *args,
 	       struct err *e)
 {
 	struct fs *fs = fs_new();
 	struct stat st;
-	struct tree *check = NULL;
 	int ret;
 
 	if (!fs)
@@ -846,8 +916,7 @@ static int run(const struct fs_config *cfg, struct fuse_args *args,
 			       "a mount option is not a tree option nor one "
 			       "FUSE knows (see above)");
 	}
-	ret = tree_open(cfg->store, cfg->tree, &check, e);
-	tree_close(check);
+	ret = check_before_mount(cfg, e);
 	if (ret) {
 		fuse_session_destroy(fs->se);
 		fs_free(fs);
@@ -864,14 +933,7 @@ static int run(const struct fs_config *cfg, struct fuse_args *args,
 		log_use_syslog();
 		fuse_daemonize(0);
 	}
-	/* the daemon's own connections, opened after the fork */
-	ret = tree_open(cfg->store, cfg->tree, &fs->t, e);
-	if (!ret)
-		ret = serve(fs) ? -EIO : 0;
-	if (ret && !e->code)
-		err_set(e, ret, "%s: serving failed", cfg->mountpoint);
-	if (ret)
-		log_at(LOG_ERR, "%s", e->msg);
+	ret = serve_daemon(fs, cfg, e);
 	fuse_session_unmount(fs->se);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);

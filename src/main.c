@@ -1,6 +1,9 @@
 /* main.c - the collabfs binary: finds the subcommand and runs it. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -12,10 +15,13 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "audit", cmd_audit,
+	  "list or verify the audit trail of reads and syncs" },
 	{ "generate", cmd_generate,
 	  "create a store filled with a synthetic organization" },
 	{ "import", cmd_import, "load seed-format CSV files as one refresh" },
 	{ "info", cmd_info, "show what a store holds and its refreshes" },
+	{ "link", cmd_link, "print a read-only link to one synced file" },
 	{ "keygen", cmd_keygen,
 	  "create a new secret pseudonymization key (mode 0600)" },
 	{ "history", cmd_history, "show past sync runs and their status" },
@@ -33,6 +39,25 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fputs("\nRun 'collabfs COMMAND --help' for a command's options.\n", f);
+}
+
+int cmd_parse_duration(const char *s, int64_t *secs)
+{
+	static const char units[] = "smhd";
+	static const int64_t mul[] = { 1, 60, 3600, 86400 };
+	const char *u;
+	char *end = NULL;
+	long long n;
+
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno || end == s || n <= 0 || !*end || end[1] ||
+	    !(u = strchr(units, *end)))
+		return -1;
+	if (n > (int64_t)3650 * 86400 / mul[u - units])
+		return -1;
+	*secs = (int64_t)n * mul[u - units];
+	return 0;
 }
 
 int cmd_fail(const struct err *e)

@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "md5.h"
@@ -373,6 +375,41 @@ static void note_bytes(struct sync_ctx *x, size_t n)
 	pthread_mutex_unlock(&x->lock);
 }
 
+/* p[0..n) in lowercase hex (out: 2n + 1 bytes). */
+static void hex_of(const unsigned char *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* A file sent or deleted, in the audit trail. */
+static void audit_file(struct sync_ctx *x, const char *event, const char *name,
+		       const struct sync_blob *b)
+{
+	struct buf f = BUF_INIT(1 << 16);
+	char sha[65];
+
+	if (!x->o->audit)
+		return;
+	audit_str(&f, "event", event);
+	audit_int(&f, "run", x->res->run_id);
+	audit_str(&f, "destination", x->o->dest->display);
+	audit_str(&f, "blob", name);
+	if (b) {
+		hex_of(b->sha256, 32, sha);
+		audit_int(&f, "size", (int64_t)b->size);
+		audit_str(&f, "sha256", sha);
+	}
+	if (!f.err)
+		audit_add(x->o->audit, f.data);
+	buf_release(&f);
+}
+
 /* The blob is committed: record it at once (a killed sync resumes after
  * it), then count it. */
 static int committed(struct worker *w, struct sync_file *sf)
@@ -382,8 +419,10 @@ static int committed(struct worker *w, struct sync_file *sf)
 	sf->blob.synced = (int64_t)time(NULL);
 	ret = syncstate_put(w->x->st, w->x->dest, sf->path + 1, &sf->blob,
 			    &w->e);
-	if (!ret)
+	if (!ret) {
 		note_sent(w->x, sf);
+		audit_file(w->x, "sent", sf->path + 1, &sf->blob);
+	}
 	return ret;
 }
 
@@ -745,6 +784,8 @@ static int delete_one(struct sync_ctx *x, struct azure *a, const char *name,
 		ret = azure_delete(a, name, e);
 		if (!ret)
 			ret = syncstate_forget(x->st, x->dest, name, e);
+		if (!ret)
+			audit_file(x, "deleted", name, NULL);
 		if (!ret && x->o->verbose)
 			printf("deleted %s\n", name);
 	}
@@ -779,6 +820,31 @@ static int delete_extra(struct sync_ctx *x, struct err *e)
 
 /* ---- one run ------------------------------------------------------------- */
 
+/* The run, as it ended, in the audit trail. */
+static void audit_run(struct sync_ctx *x, const struct sync_run *run)
+{
+	struct buf f = BUF_INIT(1 << 16);
+
+	if (!x->o->audit)
+		return;
+	audit_str(&f, "event", "sync");
+	audit_who(&f);
+	audit_int(&f, "run", run->id);
+	audit_str(&f, "destination", run->dest);
+	audit_str(&f, "options", run->options);
+	audit_str(&f, "status", syncstate_status_name(run->status));
+	audit_int(&f, "files_sent", (int64_t)run->files_sent);
+	audit_int(&f, "bytes_sent", (int64_t)run->bytes_sent);
+	audit_int(&f, "unchanged", (int64_t)run->skipped);
+	audit_int(&f, "deleted", (int64_t)run->deleted);
+	audit_int(&f, "failed", (int64_t)run->failed);
+	if (run->error[0])
+		audit_str(&f, "error", run->error);
+	if (!f.err)
+		audit_add(x->o->audit, f.data);
+	buf_release(&f);
+}
+
 static void run_end(struct sync_ctx *x, struct sync_run *run, int ret,
 		    const struct err *e)
 {
@@ -795,6 +861,7 @@ static void run_end(struct sync_ctx *x, struct sync_run *run, int ret,
 	run->failed = x->res->failed;
 	run->deleted = x->res->deleted;
 	syncstate_run_update(x->st, run, &ignore);
+	audit_run(x, run);
 }
 
 static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
@@ -819,6 +886,61 @@ static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
 		ret = syncstate_run_update(x->st, run, e);
 	}
 	x->res->run_id = run->id;
+	return ret;
+}
+
+/* --links: STORE.sync/links-RUN.csv (mode 0600: the URLs let anyone read
+ * the files), a row per file of the tree: path, size, sha256, url,
+ * expires. */
+static int write_links(struct sync_ctx *x, struct sync_run *run, struct err *e)
+{
+	struct buf out = BUF_INIT((size_t)1 << 30);
+	int64_t until = (int64_t)time(NULL) + x->o->links;
+	char path[1024], when[32], sha[65];
+	time_t t = (time_t)until;
+	struct tm tm;
+	int fd, ret = 0;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(path, sizeof(path), "%s/links-%" PRId64 ".csv",
+		 syncstate_dir(x->st), run->id);
+	buf_addstr(&out, "path,size,sha256,url,expires\n");
+	for (size_t i = 0; i < x->n && !ret; i++) {
+		const struct sync_file *sf = &x->files[i];
+
+		hex_of(sf->blob.sha256, 32, sha);
+		buf_printf(&out, "%s,%" PRIu64 ",%s,", sf->path + 1,
+			   sf->blob.size, sha);
+		ret = azure_read_url(x->o->dest, sf->path + 1, until, &out, e);
+		buf_printf(&out, ",%s\n", when);
+	}
+	if (!ret && out.err)
+		ret = err_set(e, out.err, "out of memory");
+	fd = ret ? -1
+		 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (!ret &&
+	    (fd < 0 || write(fd, out.data, out.len) != (ssize_t)out.len))
+		ret = err_sys(e, 0, "write the links manifest", path);
+	if (fd >= 0)
+		close(fd);
+	buf_release(&out);
+	if (!ret) {
+		run->expires = until;
+		snprintf(run->links, sizeof(run->links), "%s", path);
+		snprintf(x->res->links, sizeof(x->res->links), "%s", path);
+		x->res->expires = until;
+	}
+	return ret;
+}
+
+/* Once every file is there: --delete, then --links. */
+static int after_send(struct sync_ctx *x, struct sync_run *run, struct err *e)
+{
+	int ret = x->o->delete ? delete_extra(x, e) : 0;
+
+	if (!ret && x->o->links && !x->o->dry_run)
+		ret = write_links(x, run, e);
 	return ret;
 }
 
@@ -860,8 +982,8 @@ int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 		ret = list_container(&x, e);
 	if (!ret)
 		ret = run_workers(&x, e);
-	if (!ret && o->delete)
-		ret = delete_extra(&x, e);
+	if (!ret)
+		ret = after_send(&x, &run, e);
 	if (x.st)
 		run_end(&x, &run, ret, e);
 	release(&x);

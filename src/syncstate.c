@@ -41,14 +41,26 @@ static const char state_ddl[] =
 	"NULL, requested INTEGER NOT NULL, started INTEGER, finished INTEGER, "
 	"status TEXT NOT NULL, error TEXT, options TEXT, files_sent INTEGER, "
 	"bytes_sent INTEGER, skipped INTEGER, deleted INTEGER, failed "
-	"INTEGER);";
+	"INTEGER, expires INTEGER, links TEXT);";
 
 static const char *const status_names[] = { "Pending", "Processing",
-					    "Completed", "Failed" };
+					    "Completed", "Failed", "Expired" };
 
 const char *syncstate_status_name(enum run_status s)
 {
 	return status_names[s];
+}
+
+const char *syncstate_dir(const struct syncstate *st)
+{
+	return st->dir;
+}
+
+enum run_status syncstate_status_at(const struct sync_run *r, int64_t now)
+{
+	if (r->status == RUN_COMPLETED && r->expires && now >= r->expires)
+		return RUN_EXPIRED;
+	return r->status;
 }
 
 static int db_fail(struct syncstate *st, struct err *e, const char *what)
@@ -125,6 +137,13 @@ int syncstate_open(const char *store_path, struct syncstate **out,
 		    sqlite3_exec(st->db, state_ddl, NULL, NULL, NULL) !=
 			    SQLITE_OK)
 			ret = db_fail(st, e, "open");
+		/* a state from before the links: the runs gain their columns
+		   (an error says they have them already) */
+		sqlite3_exec(st->db,
+			     "ALTER TABLE run ADD COLUMN expires INTEGER", NULL,
+			     NULL, NULL);
+		sqlite3_exec(st->db, "ALTER TABLE run ADD COLUMN links TEXT",
+			     NULL, NULL, NULL);
 	}
 	buf_release(&path);
 	if (ret) {
@@ -341,6 +360,10 @@ static void bind_run(sqlite3_stmt *q, const struct sync_run *r)
 	sqlite3_bind_int64(q, 11, (sqlite3_int64)r->deleted);
 	sqlite3_bind_int64(q, 12, (sqlite3_int64)r->failed);
 	sqlite3_bind_int64(q, 13, r->id);
+	if (r->expires)
+		sqlite3_bind_int64(q, 14, r->expires);
+	if (r->links[0])
+		sqlite3_bind_text(q, 15, r->links, -1, SQLITE_STATIC);
 }
 
 static int run_exec(struct syncstate *st, const char *sql,
@@ -369,8 +392,9 @@ int syncstate_run_new(struct syncstate *st, struct sync_run *r, struct err *e)
 	return run_exec(st,
 			"INSERT INTO run(dest, requested, started, finished, "
 			"status, error, options, files_sent, bytes_sent, "
-			"skipped, deleted, failed) VALUES(?1, ?2, ?3, ?4, ?5, "
-			"?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			"skipped, deleted, failed, expires, links) VALUES(?1, "
+			"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, "
+			"?15)",
 			r, &r->id, e);
 }
 
@@ -381,7 +405,8 @@ int syncstate_run_update(struct syncstate *st, const struct sync_run *r,
 			"UPDATE run SET dest = ?1, requested = ?2, started = "
 			"?3, finished = ?4, status = ?5, error = ?6, options = "
 			"?7, files_sent = ?8, bytes_sent = ?9, skipped = ?10, "
-			"deleted = ?11, failed = ?12 WHERE id = ?13",
+			"deleted = ?11, failed = ?12, expires = ?14, links = "
+			"?15 WHERE id = ?13",
 			r, NULL, e);
 }
 
@@ -413,6 +438,8 @@ static void read_run(sqlite3_stmt *q, struct sync_run *r)
 	r->skipped = (uint64_t)sqlite3_column_int64(q, 10);
 	r->deleted = (uint64_t)sqlite3_column_int64(q, 11);
 	r->failed = (uint64_t)sqlite3_column_int64(q, 12);
+	r->expires = sqlite3_column_int64(q, 13);
+	text_col(q, 14, r->links, sizeof(r->links));
 }
 
 int syncstate_runs(struct syncstate *st,
@@ -427,8 +454,8 @@ int syncstate_runs(struct syncstate *st,
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, dest, requested, started, finished, "
 			       "status, error, options, files_sent, "
-			       "bytes_sent, skipped, deleted, failed FROM run "
-			       "ORDER BY id",
+			       "bytes_sent, skipped, deleted, failed, expires, "
+			       "links FROM run ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK)
 		ret = db_fail(st, e, "read the history");
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
