@@ -69,6 +69,10 @@ void value_format_int(struct buf *b, int64_t i);
 
 /* Days since 1970-01-01 of the UTC day that holds ms (floor). */
 int64_t value_day_of_ms(int64_t ms);
+/* Unix seconds as "2026-11-24T10:00:00Z" (UTC), the form every command
+ * prints times in. */
+#define VALUE_UTC_MAX 32
+void value_format_utc(int64_t secs, char out[VALUE_UTC_MAX]);
 /* Civil date of a day number. */
 void value_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d);
 /* Day number of a civil date (no range check). */

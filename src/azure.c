@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "md5.h"
+#include "value.h"
 
 #define API_VERSION  "2021-12-02" /* x-ms-version: pinned */
 #define CONTENT_CSV  "text/csv; charset=utf-8"
@@ -258,10 +259,8 @@ int azure_read_url(const struct azure_dest *d, const char *name,
 	struct buf s = BUF_INIT(1 << 16);
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
-	time_t t = (time_t)expires;
 	int https = strncmp(d->endpoint, "https:", 6) == 0;
 	char se[32], sig[64];
-	struct tm tm;
 
 	if (!d->key_len)
 		return err_set(e, -EINVAL,
@@ -270,8 +269,7 @@ int azure_read_url(const struct azure_dest *d, const char *name,
 			       "AZURE_STORAGE_KEY, or a connection string "
 			       "with AccountKey); a SAS cannot sign one",
 			       d->display);
-	gmtime_r(&t, &tm);
-	strftime(se, sizeof(se), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	value_format_utc(expires, se);
 	/* the service SAS string-to-sign (version 2020-12-06 and later):
 	   sp st se resource si sip spr sv sr snapshot ses rscc rscd rsce
 	   rscl rsct */

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "syncstate.h"
+#include "value.h"
 
 static const char history_help[] =
 	"usage: collabfs history STORE [--json]\n"
@@ -21,15 +22,11 @@ static const char history_help[] =
 
 static void iso(int64_t t, char *dst, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char s[VALUE_UTC_MAX] = "-";
 
-	if (!t) {
-		snprintf(dst, n, "-");
-		return;
-	}
-	gmtime_r(&tt, &tm);
-	strftime(dst, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t)
+		value_format_utc(t, s);
+	snprintf(dst, n, "%s", s);
 }
 
 /* s as a JSON string. */

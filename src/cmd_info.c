@@ -33,13 +33,10 @@ static void print_day(int64_t t)
 
 static int print_refresh(const struct store_refresh_info *ri, void *arg)
 {
-	struct tm tm;
-	time_t t = (time_t)ri->committed;
-	char when[32];
+	char when[VALUE_UTC_MAX];
 
 	(void)arg;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	value_format_utc(ri->committed, when);
 	printf("  %4" PRId64 "  %s  %-8s %12" PRId64 " rows  %3" PRId64
 	       " files\n",
 	       ri->id, when, ri->kind, ri->rows, ri->files);

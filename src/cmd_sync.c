@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "sync.h"
 #include "tree.h"
+#include "value.h"
 
 static const char sync_help[] =
 	"usage: collabfs sync STORE DEST [-o OPTIONS] [--delete] [--check]\n"
@@ -294,12 +295,9 @@ static void summary(const struct sync_opts *o, const struct sync_result *r,
 		       o->dry_run ? "to be " : "");
 	printf("%s in %.1f s\n", r->failed ? ", some failed" : "", secs);
 	if (r->links[0]) {
-		char until[32];
-		time_t t = (time_t)r->expires;
-		struct tm tm;
+		char until[VALUE_UTC_MAX];
 
-		gmtime_r(&t, &tm);
-		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		value_format_utc(r->expires, until);
 		printf("links: %s (until %s)\n", r->links, until);
 	}
 }
@@ -309,15 +307,11 @@ static void notify(const struct sync_args *a, const struct sync_opts *o,
 		   const struct sync_result *r, int ret, const struct err *e)
 {
 	struct buf b = BUF_INIT(1 << 20), doc = BUF_INIT(1 << 20);
-	char until[32] = "";
+	char until[VALUE_UTC_MAX] = "";
 	struct err ne = ERR_INIT;
-	time_t t = (time_t)r->expires;
-	struct tm tm;
 
-	if (r->expires) {
-		gmtime_r(&t, &tm);
-		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+	if (r->expires)
+		value_format_utc(r->expires, until);
 	audit_str(&b, "event", "sync");
 	audit_int(&b, "run", r->run_id);
 	audit_str(&b, "status", ret ? "Failed" : "Completed");

@@ -29,17 +29,6 @@ struct csv_sink {
 	struct csv_file f[CSV_TABLES];
 };
 
-/* Report a failed system call on path, with errno's text. */
-static int sys_error(struct err *e, const char *what, const char *path)
-{
-	char why[128];
-	int code = errno ? -errno : -EIO;
-
-	if (strerror_r(-code, why, sizeof(why)))
-		snprintf(why, sizeof(why), "error %d", -code);
-	return err_set(e, code, "cannot %s '%s': %s", what, path, why);
-}
-
 static int write_all(struct csv_file *f, struct err *e)
 {
 	const char *p = f->out.data;
@@ -51,7 +40,7 @@ static int write_all(struct csv_file *f, struct err *e)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return sys_error(e, "write", f->path);
+			return err_sys(e, 0, "write", f->path);
 		p += w;
 		n -= (size_t)w;
 	}
@@ -97,7 +86,7 @@ static int csv_begin(void *ctx, const struct table *t,
 	f->path = buf_detach(&path, NULL);
 	f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (f->fd < 0)
-		return sys_error(e, "create", f->path);
+		return err_sys(e, 0, "create", f->path);
 	buf_init(&f->out, CSV_MAX_ROW);
 	if (buf_grow(&f->out, CSV_BLOCK + 4096))
 		return err_set(e, -ENOMEM, "out of memory");
@@ -129,7 +118,7 @@ static int csv_end(void *ctx, struct err *e)
 			continue;
 		ret = write_all(f, e);
 		if (close(f->fd) && !ret)
-			ret = sys_error(e, "write", f->path);
+			ret = err_sys(e, 0, "write", f->path);
 		f->fd = -1;
 	}
 	return ret;
@@ -141,7 +130,7 @@ int gen_csv_sink_new(const char *dir, struct gen_sink *out, struct err *e)
 
 	memset(out, 0, sizeof(*out));
 	if (mkdir(dir, 0777) && errno != EEXIST)
-		return sys_error(e, "create", dir);
+		return err_sys(e, 0, "create", dir);
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);

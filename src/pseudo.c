@@ -78,17 +78,6 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* Report a failed system call on path, with errno's text. */
-static int sys_error(struct err *e, int code, const char *what,
-		     const char *path)
-{
-	char why[128];
-
-	if (strerror_r(-code, why, sizeof(why)))
-		snprintf(why, sizeof(why), "error %d", -code);
-	return err_set(e, code, "cannot %s '%s': %s", what, path, why);
-}
-
 static int errno_code(void)
 {
 	return errno ? -errno : -EIO;
@@ -117,13 +106,13 @@ static int write_key_file(int fd, const char *path, const char *text, size_t n,
 	int ret;
 
 	if (fchmod(fd, S_IRUSR | S_IWUSR))
-		return sys_error(e, errno_code(), "set the mode of key file",
-				 path);
+		return err_sys(e, errno_code(), "set the mode of key file",
+			       path);
 	ret = write_all(fd, text, n);
 	if (ret)
-		return sys_error(e, ret, "write key file", path);
+		return err_sys(e, ret, "write key file", path);
 	if (fsync(fd))
-		return sys_error(e, errno_code(), "write key file", path);
+		return err_sys(e, errno_code(), "write key file", path);
 	return 0;
 }
 
@@ -150,12 +139,12 @@ int pseudo_keygen(const char *path, struct err *e)
 				      "is never overwritten)",
 				      path);
 		else
-			ret = sys_error(e, ret, "create key file", path);
+			ret = err_sys(e, ret, "create key file", path);
 		goto out;
 	}
 	ret = write_key_file(fd, path, text, sizeof(text), e);
 	if (close(fd) && !ret)
-		ret = sys_error(e, errno_code(), "write key file", path);
+		ret = err_sys(e, errno_code(), "write key file", path);
 	if (ret)
 		unlink(path);
 out:
@@ -218,7 +207,7 @@ static int check_key_file(int fd, const char *path, long long *size,
 	struct stat st;
 
 	if (fstat(fd, &st))
-		return sys_error(e, errno_code(), "read key file", path);
+		return err_sys(e, errno_code(), "read key file", path);
 	if (!S_ISREG(st.st_mode))
 		return err_set(e, -EINVAL,
 			       "key file '%s' is not a regular file", path);
@@ -242,12 +231,12 @@ int pseudo_key_load(const char *path, struct pseudo_key *key, struct err *e)
 	/* O_NONBLOCK: a FIFO must not hang us before the regular-file check */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return sys_error(e, errno_code(), "read key file", path);
+		return err_sys(e, errno_code(), "read key file", path);
 	ret = check_key_file(fd, path, &size, e);
 	if (!ret) {
 		ret = read_some(fd, text, sizeof(text), &n);
 		if (ret)
-			sys_error(e, ret, "read key file", path);
+			err_sys(e, ret, "read key file", path);
 	}
 	close(fd);
 	if (!ret)

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "md5.h"
 #include "syncstate.h"
+#include "value.h"
 
 #define BLOCK_SIZE   ((size_t)8 << 20) /* 50,000 blocks: 390 GiB a file */
 #define BLOCK_ID_LEN 14		       /* "blk-0000000000" */
@@ -896,13 +897,10 @@ static int write_links(struct sync_ctx *x, struct sync_run *run, struct err *e)
 {
 	struct buf out = BUF_INIT((size_t)1 << 30);
 	int64_t until = (int64_t)time(NULL) + x->o->links;
-	char path[1024], when[32], sha[65];
-	time_t t = (time_t)until;
-	struct tm tm;
+	char path[1024], when[VALUE_UTC_MAX], sha[65];
 	int fd, ret = 0;
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	value_format_utc(until, when);
 	snprintf(path, sizeof(path), "%s/links-%" PRId64 ".csv",
 		 syncstate_dir(x->st), run->id);
 	buf_addstr(&out, "path,size,sha256,url,expires\n");

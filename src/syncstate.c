@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "value.h"
 
 #define MAX_LOCKS 8
 
@@ -198,9 +199,7 @@ static int lock_busy(int fd, const char *display, struct err *e)
 int syncstate_lock(struct syncstate *st, const char *display, struct err *e)
 {
 	struct buf path = BUF_INIT(8192), who = BUF_INIT(256);
-	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char when[VALUE_UTC_MAX];
 	int fd;
 
 	if (st->nlocks == MAX_LOCKS)
@@ -218,8 +217,7 @@ int syncstate_lock(struct syncstate *st, const char *display, struct err *e)
 	buf_release(&path);
 	if (flock(fd, LOCK_EX | LOCK_NB))
 		return lock_busy(fd, display, e);
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	value_format_utc((int64_t)time(NULL), when);
 	buf_printf(&who, "pid %ld, started %s\n", (long)getpid(), when);
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, who.data, who.len, 0) < 0)
 		who.err = -EIO; /* only informative */

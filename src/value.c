@@ -41,6 +41,19 @@ void value_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d)
 	*d = dd;
 }
 
+void value_format_utc(int64_t secs, char out[VALUE_UTC_MAX])
+{
+	int64_t day = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	int64_t rest = secs - day * 86400;
+	unsigned m = 0, d = 0;
+	int y = 0;
+
+	value_civil_from_days(day, &y, &m, &d);
+	snprintf(out, VALUE_UTC_MAX, "%04d-%02u-%02uT%02u:%02u:%02uZ", y, m, d,
+		 (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60),
+		 (unsigned)(rest % 60));
+}
+
 int64_t value_day_of_ms(int64_t ms)
 {
 	int64_t q = ms / 86400000;

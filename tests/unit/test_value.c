@@ -915,6 +915,26 @@ static void test_parse_column(void)
 	CHECK_MEM(v.u.s.p, v.u.s.n, " x,\"y");
 }
 
+/* Unix seconds in the commands' UTC form, before and after the epoch. */
+static void test_format_utc(void)
+{
+	static const struct {
+		int64_t secs;
+		const char *want;
+	} cases[] = {
+		{ 0, "1970-01-01T00:00:00Z" },
+		{ 1795600000, "2026-11-25T09:46:40Z" },
+		{ -1, "1969-12-31T23:59:59Z" },
+		{ 951868799, "2000-02-29T23:59:59Z" },
+	};
+	char out[VALUE_UTC_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		value_format_utc(cases[i].secs, out);
+		CHECK_STR(out, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	test_bool();
@@ -932,5 +952,6 @@ int main(void)
 	test_utf8();
 	test_calendar();
 	test_parse_column();
+	test_format_utc();
 	return check_report();
 }
