@@ -271,7 +271,7 @@ bench_activity() {
 
 bench_audit() {
 	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
-	local st=$work/tree-$p-$m.db mnt=$work/mnt opts r mode n
+	local st=$work/tree-$p-$m.db mnt=$work/mnt opts order mode n
 	local on=999 off=999 big_on=999 big_off=999
 	local big=meeting_participants/2022-03/meeting_participants_2022-03.csv
 	echo "== audit: every file of the daily tree of $p people x $m months, read with the trail on vs off"
@@ -285,9 +285,12 @@ bench_audit() {
 	n=$(find "$mnt" -type f | wc -l) # the facts cached, for both sides
 	fusermount3 -u "$mnt"
 	echo "  $n files (each opened once per round: $n audit entries with it on)"
-	# on off, on off, on off: best of three each; a fresh mount per side
-	for r in 1 2 3; do
-		for mode in on off; do
+
+	# on off, off on, on off, off on: best of four each (the order
+	# alternates: a machine warming up over the run favours neither); a
+	# fresh mount per side
+	for order in "on off" "off on" "on off" "off on"; do
+		for mode in $order; do
 			mount_tree "$st" "$mnt" "$opts,audit=$mode" >/dev/null
 			timed "cat every file, audit=$mode" \
 				sh -c "cd '$mnt' && find . -type f -print0 | xargs -0 cat"
