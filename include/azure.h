@@ -144,6 +144,10 @@ int azure_list(struct azure *a, azure_list_fn fn, void *arg, struct err *e);
 /* Delete Blob name (under the prefix); a blob already gone is success. */
 int azure_delete(struct azure *a, const char *name, struct err *e);
 
+/* 0 if d can sign links (it has the account key), else -EINVAL with a
+ * message saying the key is needed. */
+int azure_can_sign(const struct azure_dest *d, struct err *e);
+
 /* A read-only URL of blob name (under the prefix) that works until
  * expires (unix seconds): a service SAS signed with the account key.
  * Without a key, -EINVAL with a message saying one is needed. */

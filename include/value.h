@@ -69,6 +69,8 @@ void value_format_int(struct buf *b, int64_t i);
 
 /* Days since 1970-01-01 of the UTC day that holds ms (floor). */
 int64_t value_day_of_ms(int64_t ms);
+/* p[0..n) as 2n lowercase hex digits at dst (no NUL added). */
+void value_hex(const unsigned char *p, size_t n, char *dst);
 /* Unix seconds as "2026-11-24T10:00:00Z" (UTC), the form every command
  * prints times in. */
 #define VALUE_UTC_MAX 32

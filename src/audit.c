@@ -82,6 +82,18 @@ static void *writer(void *arg)
 	}
 }
 
+/* Free a recorder whose writer is not running (never started, or
+ * joined), with anything still queued. */
+static void audit_free(struct audit *a)
+{
+	free_items(a->q, a->n);
+	pthread_cond_destroy(&a->room);
+	pthread_cond_destroy(&a->wake);
+	pthread_mutex_destroy(&a->lock);
+	free(a->store);
+	free(a);
+}
+
 int audit_open(const char *store, struct audit **out, struct err *e)
 {
 	struct audit *a = calloc(1, sizeof(*a));
@@ -99,11 +111,7 @@ int audit_open(const char *store, struct audit **out, struct err *e)
 	if (!ret && pthread_create(&a->thread, NULL, writer, a))
 		ret = err_set(e, -EAGAIN, "cannot start the audit writer");
 	if (ret) {
-		pthread_cond_destroy(&a->room);
-		pthread_cond_destroy(&a->wake);
-		pthread_mutex_destroy(&a->lock);
-		free(a->store);
-		free(a);
+		audit_free(a);
 		return ret;
 	}
 	*out = a;
@@ -119,12 +127,7 @@ void audit_close(struct audit *a)
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
-	free_items(a->q, a->n);
-	pthread_cond_destroy(&a->room);
-	pthread_cond_destroy(&a->wake);
-	pthread_mutex_destroy(&a->lock);
-	free(a->store);
-	free(a);
+	audit_free(a);
 }
 
 uint64_t audit_failures(const struct audit *a)

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "value.h"
+
 #define LINE_MAX_BYTES ((size_t)64 * 1024)
 #define HASH_MEMBER    ",\"hash\":\""
 #define ZERO_HASH \
@@ -41,16 +43,12 @@ char *audit_log_path(const char *store)
 
 static void sha256_hex(const char *p, size_t n, char out[AUDIT_HASH_HEX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
 	if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
 		memset(md, 0, 32);
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
+	value_hex(md, 32, out);
 	out[AUDIT_HASH_HEX] = '\0';
 }
 

@@ -253,6 +253,19 @@ static int shared_key(const struct azure *a, const struct req *r,
 	return 0;
 }
 
+int azure_can_sign(const struct azure_dest *d, struct err *e)
+{
+	if (d->key_len)
+		return 0;
+	return err_set(
+		e, -EINVAL,
+		"%s: signing a link needs the account key "
+		"(azure://ACCOUNT/CONTAINER with AZURE_STORAGE_KEY, or a "
+		"connection string with AccountKey); a SAS cannot sign "
+		"one",
+		d->display);
+}
+
 int azure_read_url(const struct azure_dest *d, const char *name,
 		   int64_t expires, struct buf *out, struct err *e)
 {
@@ -262,13 +275,8 @@ int azure_read_url(const struct azure_dest *d, const char *name,
 	int https = strncmp(d->endpoint, "https:", 6) == 0;
 	char se[32], sig[64];
 
-	if (!d->key_len)
-		return err_set(e, -EINVAL,
-			       "%s: signing a link needs the account key "
-			       "(azure://ACCOUNT/CONTAINER with "
-			       "AZURE_STORAGE_KEY, or a connection string "
-			       "with AccountKey); a SAS cannot sign one",
-			       d->display);
+	if (azure_can_sign(d, e))
+		return e->code;
 	value_format_utc(expires, se);
 	/* the service SAS string-to-sign (version 2020-12-06 and later):
 	   sp st se resource si sip spr sv sr snapshot ses rscc rscd rsce

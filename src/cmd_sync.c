@@ -344,12 +344,8 @@ static int run(struct sync_args *a, const char *store, const char *dest)
 	memset(&d, 0, sizeof(d));
 	if (cmd_parse_dest(dest, &d, &e))
 		return cmd_fail(&e);
-	if (a->links && !d.key_len) {
-		err_set(&e, -EINVAL,
-			"--links: signing links needs the account key "
-			"(azure://ACCOUNT/CONTAINER with AZURE_STORAGE_KEY, or a "
-			"connection string with AccountKey); %s has a SAS",
-			d.display);
+	if (a->links && azure_can_sign(&d, &e)) {
+		err_prefix(&e, "--links");
 		azure_dest_free(&d);
 		return cmd_fail(&e);
 	}

@@ -15,6 +15,8 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "value.h"
+
 /* The cache: an open-addressing hash table (linear probing) that starts at
  * 4,096 slots and doubles whenever three quarters are in use, up to
  * CACHE_SLOTS_MAX; full at that size, it is emptied at once.  Probes stay
@@ -56,16 +58,6 @@ struct pseudo {
 	uint32_t *tags;		      /* nslots tags, 0 for a free slot */
 	struct slot *slots;	      /* nslots slots */
 };
-
-static const char hexdigits[] = "0123456789abcdef";
-
-static void hex_encode(const unsigned char *p, size_t n, char *dst)
-{
-	for (size_t i = 0; i < n; i++) {
-		dst[2 * i] = hexdigits[p[i] >> 4];
-		dst[2 * i + 1] = hexdigits[p[i] & 15];
-	}
-}
 
 static int hex_value(char c)
 {
@@ -126,7 +118,7 @@ int pseudo_keygen(const char *path, struct err *e)
 		return err_set(e, -EIO,
 			       "cannot make a key: OpenSSL has no "
 			       "random bytes");
-	hex_encode(key, sizeof(key), text);
+	value_hex(key, sizeof(key), text);
 	text[KEY_HEX_LEN] = '\n';
 	OPENSSL_cleanse(key, sizeof(key));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
@@ -376,7 +368,7 @@ static int compute(struct pseudo *ps, const char *p, size_t n, char *dst)
 	    EVP_MAC_final(ps->ctx, md, &len, sizeof(md)) != 1 ||
 	    len < PSEUDO_LEN / 2)
 		return -EIO;
-	hex_encode(md, PSEUDO_LEN / 2, dst);
+	value_hex(md, PSEUDO_LEN / 2, dst);
 	dst[PSEUDO_LEN] = '\0';
 	return 0;
 }

@@ -376,18 +376,6 @@ static void note_bytes(struct sync_ctx *x, size_t n)
 	pthread_mutex_unlock(&x->lock);
 }
 
-/* p[0..n) in lowercase hex (out: 2n + 1 bytes). */
-static void hex_of(const unsigned char *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* A file sent or deleted, in the audit trail. */
 static void audit_file(struct sync_ctx *x, const char *event, const char *name,
 		       const struct sync_blob *b)
@@ -402,7 +390,8 @@ static void audit_file(struct sync_ctx *x, const char *event, const char *name,
 	audit_str(&f, "destination", x->o->dest->display);
 	audit_str(&f, "blob", name);
 	if (b) {
-		hex_of(b->sha256, 32, sha);
+		value_hex(b->sha256, 32, sha);
+		sha[64] = '\0';
 		audit_int(&f, "size", (int64_t)b->size);
 		audit_str(&f, "sha256", sha);
 	}
@@ -907,7 +896,8 @@ static int write_links(struct sync_ctx *x, struct sync_run *run, struct err *e)
 	for (size_t i = 0; i < x->n && !ret; i++) {
 		const struct sync_file *sf = &x->files[i];
 
-		hex_of(sf->blob.sha256, 32, sha);
+		value_hex(sf->blob.sha256, 32, sha);
+		sha[64] = '\0';
 		buf_printf(&out, "%s,%" PRIu64 ",%s,", sf->path + 1,
 			   sf->blob.size, sha);
 		ret = azure_read_url(x->o->dest, sf->path + 1, until, &out, e);

@@ -41,6 +41,16 @@ void value_civil_from_days(int64_t days, int *y, unsigned *m, unsigned *d)
 	*d = dd;
 }
 
+void value_hex(const unsigned char *p, size_t n, char *dst)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		dst[2 * i] = digits[p[i] >> 4];
+		dst[2 * i + 1] = digits[p[i] & 15];
+	}
+}
+
 void value_format_utc(int64_t secs, char out[VALUE_UTC_MAX])
 {
 	int64_t day = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
