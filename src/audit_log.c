@@ -413,7 +413,7 @@ int audit_log_append(const char *store, const struct audit_item *items,
 		format_items(items, n, &t, &out);
 		if (out.err)
 			ret = err_set(e, out.err, "out of memory");
-		else if (write_all(fd, out.data, out.len) || fdatasync(fd))
+		else if (write_all(fd, out.data, out.len))
 			ret = err_sys(e, 0, "write", path);
 	}
 	if (!ret)
