@@ -3,7 +3,8 @@
  * The three files of /activity/<period>/ (schema_views[]): one row per
  * person (a person query), per department (the Organization HR attribute)
  * or for the whole organization, computed from the rows of the tables in
- * scope placed in the period and the HR rows valid in it.  The bytes are a
+ * scope placed in the period and the HR rows valid in it (under a
+ * partition, the members' HR rows alone).  The bytes are a
  * pure function of (store version, view, period, scope, policy, key,
  * minimum group): the mount and the sync produce them with this module
  * alone.  docs/activity.md defines every metric.
@@ -15,6 +16,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "partition.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "schema.h"
@@ -36,6 +38,7 @@ struct activity_spec {
 	unsigned areas;		  /* enum activity_area bits */
 	unsigned min_group;	  /* smallest department shown */
 	const struct policy *policy;
+	const struct partition_members *members; /* NULL: everyone */
 };
 
 /* Whether the view can be written under policy p (with a key or not): the

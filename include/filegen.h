@@ -8,6 +8,10 @@
  * bytes are a pure function of (store version, table, span, policy, key):
  * the mount and the sync produce them with this module alone.
  *
+ * Under a partition, only the rows spec->rows keeps are written, and a
+ * column that could name someone outside it (partition_hides_column) is
+ * written empty.
+ *
  * An activity view (spec->table one of schema_views) is computed whole
  * when opened (activity.h), then handed out the same way; it has no
  * checkpoints.
@@ -25,6 +29,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "partition.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "schema.h"
@@ -38,6 +43,9 @@ struct filegen_spec {
 	int64_t first_day;  /* the period's first day (days since 1970) */
 	unsigned areas;	    /* the scope, enum activity_area bits */
 	unsigned min_group; /* smallest department shown */
+	/* a partition (partition.h): NULL for everyone */
+	const struct partition_members *members; /* the activity views */
+	const struct partition_rows *rows;	 /* the stored tables */
 };
 
 /* Called before the record that starts at byte offset off, once per

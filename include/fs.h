@@ -24,6 +24,9 @@ struct fs_config {
 	int debug;		  /* -d: FUSE debug output (implies -f) */
 	int audit;		  /* record every open in the audit trail */
 	const char *options_text; /* the -o text, for the audit trail */
+	long uid, gid; /* -o uid=, gid=: the files' owner and group, served
+			  0440 (folders 0550) with default_permissions;
+			  -1: the mounting user's, 0444 (0555) */
 };
 
 /* Mount and serve until unmounted or signalled.  Errors found before the

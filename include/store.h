@@ -133,6 +133,17 @@ int store_scan_next(struct store_scan *sc, const struct value **vals,
 /* NULL-safe. */
 void store_scan_close(struct store_scan *sc);
 
+/* The rows of child (a participant table) whose parent is one parent row,
+ * with the columns cols[0..ncols) as store_scan_open_pick: a scan that
+ * reads nothing until store_scan_rekey() names the parent's key; each
+ * rekey restarts it (one seek of the child's key index).  For a parent
+ * whose children are not placed with it (Calls). */
+int store_scan_open_children(struct store *s, const struct table *child,
+			     const int *cols, size_t ncols,
+			     struct store_scan **out, struct err *e);
+int store_scan_rekey(struct store_scan *sc, const struct value *key,
+		     struct err *e);
+
 /* Positions, so that a scan can resume in the middle (random access to a
  * rendered file): store_scan_pos() appends to out an opaque position of
  * the row store_scan_next() returned last; store_scan_open_at() opens a

@@ -44,6 +44,8 @@ struct tree_options {
 	char *key;	    /* key file, NULL for none */
 	char *cache;	    /* manifest directory, NULL for "<store>.cache" */
 	unsigned min_group; /* activity views: smallest department shown */
+	char *partitions;   /* partitions file (partition.h), NULL for none */
+	char *partition;    /* the partition the tree is for, NULL: everyone */
 	int facts_md5;	    /* work out each file's MD5 with its facts (the
 			       sync's: Azure stores it); not a user option */
 };

@@ -11,6 +11,8 @@
 #   scripts/bench.sh tree      ls -lR of a 1,000 x 12 store's tree
 #   scripts/bench.sh activity  the user view of one month of that store vs
 #                              its raw meeting_participants file
+#   scripts/bench.sh partition a partition's files vs the whole
+#                              population's, same month
 #   scripts/bench.sh audit     reading every file of the daily tree with
 #                              the audit trail on vs off
 #   scripts/bench.sh sync      our sync vs parallel curl and rclone on the
@@ -269,6 +271,52 @@ bench_activity() {
 		printf "  user view %.2f s, department view %.2f s, meeting_participants %.2f s: user / raw %.2f (goal: comparable)\n", u, d, r, u / r }'
 }
 
+bench_partition() {
+	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
+	local st=$work/tree-$p-$m.db mnt=$work/mnt parts=$work/parts.ini
+	local files="mails/2022-03/mails_2022-03.csv
+mail_participants/2022-03/mail_participants_2022-03.csv
+calls/2022-03/calls_2022-03.csv
+person_historical/2022-03/person_historical_2022-03.csv
+activity/2022-03/activity_by_user_2022-03.csv"
+	local f side order part r key
+	echo "== partition: files of one month of $p people, a partition's vs the whole population's"
+	[ -s "$st" ] || "$cf" generate -q --people "$p" --months "$m" --seed 1 "$st"
+	[ -s "$work/key" ] || "$cf" keygen "$work/key" >/dev/null
+	printf '[na]\nRegion = NA\n[emea]\nRegion = EMEA\n' >"$parts"
+	mkdir -p "$mnt"
+	fusermount3 -u "$mnt" 2>/dev/null || true
+	declare -A best_t
+	# per partition: whole, part / part, whole, three times (alternating);
+	# each cat on a fresh cache (stat renders for the size, cat again)
+	for part in na emea; do
+		for order in "whole $part" "$part whole" "whole $part" "$part whole" "whole $part" "$part whole"; do
+			for side in $order; do
+				rm -rf "$st.cache"
+				if [ "$side" = whole ]; then
+					mount_tree "$st" "$mnt" "key=$work/key,audit=off" >/dev/null
+				else
+					mount_tree "$st" "$mnt" "key=$work/key,audit=off,partitions=$parts,partition=$side" >/dev/null
+				fi
+				for f in $files; do
+					timed "$side $(basename "$f")" cat "$mnt/$f"
+					key="$part $side $f"
+					best_t[$key]=$(best "${best_t[$key]:-999}" "$SECS")
+				done
+				fusermount3 -u "$mnt"
+			done
+		done
+	done
+	echo "  best of three, seconds; ratio = partition / whole (goal <= 1.0)"
+	for part in na emea; do
+		echo "  partition [$part] ($(sqlite3 "$st" "select count(*) from person_historical where Region = '${part^^}'") of $(sqlite3 "$st" 'select count(*) from person_historical') HR rows):"
+		for f in $files; do
+			awk -v f="$(basename "$f")" -v w="${best_t[$part whole $f]}" -v p="${best_t[$part $part $f]}" 'BEGIN {
+				printf "    %-38s whole %6.2f  partition %6.2f  ratio %.2f\n", f, w, p, (w > 0 ? p / w : 0) }'
+		done
+	done
+}
+
 bench_audit() {
 	local p=${TREE_PEOPLE:-1000} m=${TREE_MONTHS:-12}
 	local st=$work/tree-$p-$m.db mnt=$work/mnt opts order mode n
@@ -412,9 +460,10 @@ rss) bench_rss ;;
 mount) bench_mount ;;
 tree) bench_tree ;;
 activity) bench_activity ;;
+partition) bench_partition ;;
 audit) bench_audit ;;
 sync) bench_sync ;;
 sync-large) bench_sync_large ;;
-all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree && bench_activity && bench_audit ;;
-*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|activity|audit|sync|sync-large|all]" >&2; exit 2 ;;
+all) bench_import && bench_generate && bench_rss && bench_mount && bench_tree && bench_activity && bench_partition && bench_audit ;;
+*) echo "usage: scripts/bench.sh [import|generate|rss|mount|tree|activity|partition|audit|sync|sync-large|all]" >&2; exit 2 ;;
 esac

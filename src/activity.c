@@ -419,7 +419,9 @@ static int add_hr(struct act *x, const struct value *vals)
 	int added = 0;
 	int ret;
 
-	if (vals[HP_ID].kind != VAL_TEXT || !is_measured(&vals[HP_POP]))
+	if (vals[HP_ID].kind != VAL_TEXT || !is_measured(&vals[HP_POP]) ||
+	    (x->sp->members &&
+	     !partition_is_member(x->sp->members, &vals[HP_ID])))
 		return 0;
 	ret = intern(x, &x->hr_ids, vals[HP_ID].u.s.p, vals[HP_ID].u.s.n, &idx,
 		     &added);

@@ -1,7 +1,9 @@
 /* cmd_mount.c - `collabfs mount STORE MOUNTPOINT [-o OPTIONS] [-f] [-d]`. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +35,14 @@ static const char mount_help[] =
 	"                            default STORE.cache\n"
 	"  min_group=N               smallest group an activity view shows\n"
 	"                            (5 or more; default 5)\n"
+	"  partitions=FILE,partition=NAME\n"
+	"                            only that partition's members' rows\n"
+	"                            (docs/partitions.md)\n"
 	"  audit=on|off              record every open in STORE.audit (on;\n"
 	"                            off is recorded too: docs/audit.md)\n"
+	"  uid=USER, gid=GROUP       files owned by them, mode 0440 (folders\n"
+	"                            0550), the kernel checking access; with\n"
+	"                            allow_other, for that group's readers\n"
 	"\n"
 	"  -f            stay in the foreground\n"
 	"  -d            FUSE debug output (implies -f)\n"
@@ -48,6 +56,7 @@ static const char mount_help[] =
 struct mount_args {
 	struct tree_options tree;
 	int audit;
+	long uid, gid;		 /* -1: none given */
 	struct buf options_text; /* every -o, for the audit trail */
 	struct buf fuse_opts;	 /* the -o options that are not ours */
 	int foreground, debug;
@@ -67,6 +76,59 @@ static int audit_option(struct mount_args *a, const char *value, struct err *e)
 	return 1;
 }
 
+static long group_id(const char *name)
+{
+	struct group g, *found = NULL;
+	char buf[16384];
+
+	return getgrnam_r(name, &g, buf, sizeof(buf), &found) == 0 && found
+		       ? (long)found->gr_gid
+		       : -1;
+}
+
+static long user_id(const char *name)
+{
+	struct passwd pw, *found = NULL;
+	char buf[16384];
+
+	return getpwnam_r(name, &pw, buf, sizeof(buf), &found) == 0 && found
+		       ? (long)found->pw_uid
+		       : -1;
+}
+
+/* A user or group, by name or number: its id, or -1. */
+static long owner_id(int group, const char *value)
+{
+	char *end = NULL;
+	long id;
+
+	if (!value || !*value)
+		return -1;
+	errno = 0;
+	id = strtol(value, &end, 10);
+	if (!*end && !errno && id >= 0 && id < 0x7fffffffL)
+		return id;
+	return group ? group_id(value) : user_id(value);
+}
+
+/* uid=USER or gid=GROUP: 1 (taken) or -EINVAL. */
+static int owner_option(struct mount_args *a, int group, const char *value,
+			struct err *e)
+{
+	long id = owner_id(group, value);
+
+	if (id < 0)
+		return err_set(e, -EINVAL, "option %s: '%s' is no %s",
+			       group ? "gid" : "uid", value ? value : "",
+			       group ? "group (a name or a number)"
+				     : "user (a name or a number)");
+	if (group)
+		a->gid = id;
+	else
+		a->uid = id;
+	return 1;
+}
+
 /* One NAME[=VALUE] item (eq: its '=', or NULL): 1 ours, 0 FUSE's, or
  * -errno. */
 static int take_opt(struct mount_args *a, char *item, char *eq, struct err *e)
@@ -77,6 +139,8 @@ static int take_opt(struct mount_args *a, char *item, char *eq, struct err *e)
 		*eq = '\0';
 	if (strcmp(item, "audit") == 0)
 		ret = audit_option(a, eq ? eq + 1 : NULL, e);
+	else if (strcmp(item, "uid") == 0 || strcmp(item, "gid") == 0)
+		ret = owner_option(a, item[0] == 'g', eq ? eq + 1 : NULL, e);
 	else
 		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
 	if (eq)
@@ -161,6 +225,8 @@ static int parse_args(int argc, char **argv, struct mount_args *a,
 int cmd_mount(int argc, char **argv)
 {
 	struct mount_args a = { .audit = 1,
+				.uid = -1,
+				.gid = -1,
 				.fuse_opts = BUF_INIT(1 << 16),
 				.options_text = BUF_INIT(1 << 16) };
 	struct err e = ERR_INIT;
@@ -185,18 +251,20 @@ int cmd_mount(int argc, char **argv)
 		goto out;
 	store = absolute(argv[optind]);
 	mnt = absolute(argv[optind + 1]);
+	if (a.uid >= 0 || a.gid >= 0) /* the kernel checks the modes */
+		buf_addstr(&a.fuse_opts, ",default_permissions");
 	if (!store || !mnt || make_absolute(&a.tree.policy) ||
 	    make_absolute(&a.tree.key) || make_absolute(&a.tree.cache) ||
-	    a.fuse_opts.err) {
+	    make_absolute(&a.tree.partitions) || a.fuse_opts.err) {
 		fputs("collabfs: out of memory\n", stderr);
 		ret = 1;
 		goto out;
 	}
 	fargv[2] = a.fuse_opts.data;
-	cfg = (struct fs_config){
-		store,	      mnt,     &a.tree, a.debug ? 4 : 3,    fargv,
-		a.foreground, a.debug, a.audit, a.options_text.data
-	};
+	cfg = (struct fs_config){ store,	   mnt,	    &a.tree,
+				  a.debug ? 4 : 3, fargv,   a.foreground,
+				  a.debug,	   a.audit, a.options_text.data,
+				  a.uid,	   a.gid };
 	ret = fs_run(&cfg, &e) ? cmd_fail(&e) : 0;
 out:
 	free(store);

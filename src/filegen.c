@@ -15,6 +15,7 @@ struct out_col {
 	const struct column *c; /* NULL for an HR attribute */
 	enum col_privacy priv;	/* PRIV_RAW or PRIV_HASH */
 	const char *name;	/* header name */
+	int hidden;		/* written empty (partition_hides_column) */
 };
 
 struct filegen {
@@ -22,6 +23,7 @@ struct filegen {
 	struct pseudo *ps;
 	struct out_col *cols;
 	size_t ncols;
+	const struct partition_rows *rows; /* NULL: every row */
 	uint64_t off;	    /* bytes rendered, from the start of the file */
 	int header_due;	    /* the header is still to be written */
 	int done;	    /* the scan has ended */
@@ -50,16 +52,18 @@ static int plan(const struct store *s, const struct filegen_spec *spec,
 		enum col_privacy p = policy_column(spec->policy, t, i);
 
 		if (p != PRIV_EXCLUDE)
-			cols[k++] = (struct out_col){ i, &t->cols[i], p,
-						      t->cols[i].name };
+			cols[k++] = (struct out_col){
+				i, &t->cols[i], p, t->cols[i].name,
+				spec->rows && partition_hides_column(t, i)
+			};
 	}
 	for (size_t j = 0; j < nhr; j++) {
 		const char *name = store_hr_name(s, j);
 		enum col_privacy p = policy_hr(spec->policy, name);
 
 		if (p != PRIV_EXCLUDE)
-			cols[k++] =
-				(struct out_col){ t->ncols + j, NULL, p, name };
+			cols[k++] = (struct out_col){ t->ncols + j, NULL, p,
+						      name, 0 };
 	}
 	*out = cols;
 	*n = k;
@@ -79,10 +83,10 @@ static void header(const struct out_col *cols, size_t n, struct buf *out)
 static void activity_spec_of(const struct filegen_spec *spec,
 			     struct activity_spec *as)
 {
-	*as = (struct activity_spec){ spec->table, spec->t0,
-				      spec->t1,	   spec->first_day,
-				      spec->areas, spec->min_group,
-				      spec->policy };
+	*as = (struct activity_spec){ spec->table,  spec->t0,
+				      spec->t1,	    spec->first_day,
+				      spec->areas,  spec->min_group,
+				      spec->policy, spec->members };
 }
 
 void filegen_header(const struct store *s, const struct filegen_spec *spec,
@@ -168,6 +172,7 @@ int filegen_open(struct store *s, const struct filegen_spec *spec,
 			       "is needed");
 	}
 	g->ps = ps;
+	g->rows = spec->rows;
 	buf_init(&g->scratch, 1 << 20);
 	g->header_due = at == NULL;
 	g->off = at ? at->off : 0;
@@ -198,6 +203,8 @@ uint64_t filegen_offset(const struct filegen *g)
 static int put_field(struct filegen *g, const struct out_col *oc,
 		     const struct value *v, struct buf *out)
 {
+	if (oc->hidden)
+		return 0;
 	return render_masked(out, oc->c, oc->priv, v, g->ps, &g->scratch);
 }
 
@@ -246,6 +253,27 @@ static int fill_view(struct filegen *g, struct buf *out, size_t want,
 	return g->whole_at < g->whole.len;
 }
 
+/* Render the next row kept (sets g->done at the end): 0 or -errno. */
+static int next_record(struct filegen *g, struct buf *out, struct err *e)
+{
+	const struct value *vals;
+	size_t before = out->len;
+	int ret = store_scan_next(g->scan, &vals, e);
+
+	if (ret <= 0) {
+		g->done = ret == 0;
+		return ret;
+	}
+	if (g->rows && !partition_rows_keep(g->rows, vals))
+		return 0;
+	if (g->every && g->off >= g->next_ckpt && (ret = checkpoint(g, e)))
+		return ret;
+	if (put_record(g, vals, out))
+		return err_set(e, -EIO, "cannot compute a pseudonym");
+	g->off += out->len - before;
+	return 0;
+}
+
 int filegen_fill(struct filegen *g, struct buf *out, size_t want, struct err *e)
 {
 	size_t start = out->len;
@@ -259,22 +287,10 @@ int filegen_fill(struct filegen *g, struct buf *out, size_t want, struct err *e)
 		g->off += out->len - start;
 	}
 	while (!g->done && out->len - start < want) {
-		const struct value *vals;
-		size_t before = out->len;
-		int ret = store_scan_next(g->scan, &vals, e);
+		int ret = next_record(g, out, e);
 
 		if (ret < 0)
 			return ret;
-		if (ret == 0) {
-			g->done = 1;
-			break;
-		}
-		if (g->every && g->off >= g->next_ckpt &&
-		    (ret = checkpoint(g, e)))
-			return ret;
-		if (put_record(g, vals, out))
-			return err_set(e, -EIO, "cannot compute a pseudonym");
-		g->off += out->len - before;
 	}
 	if (out->err)
 		return err_set(e, out->err, "out of memory rendering a file");

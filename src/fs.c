@@ -44,6 +44,9 @@ struct fs_inval {
 struct fs {
 	struct tree *t;
 	struct audit *audit; /* NULL: audit=off */
+	uid_t uid;	     /* what stat shows: owner, group, */
+	gid_t gid;
+	mode_t fmode, dmode; /* permissions of files and folders */
 	enum period_interval iv;
 	struct fuse_session *se;
 	pthread_mutex_t lock; /* the inode table */
@@ -148,17 +151,18 @@ static void inode_forget(struct fs *fs, uint64_t ino, uint64_t n)
 /* ---- attributes -----------------------------------------------------------
  */
 
-static void fill_stat(const struct tree_stat *ts, struct stat *st)
+static void fill_stat(const struct fs *fs, const struct tree_stat *ts,
+		      struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ts->ino;
-	st->st_mode = ts->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_mode = ts->is_dir ? S_IFDIR | fs->dmode : S_IFREG | fs->fmode;
 	st->st_nlink = ts->is_dir ? 2 : 1;
 	st->st_size = (off_t)ts->size;
 	st->st_blocks = (blkcnt_t)((ts->size + 511) / 512);
 	st->st_blksize = FS_BLKSIZE;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
 	st->st_mtim.tv_sec = ts->mtime;
 	st->st_atim = st->st_mtim;
 	st->st_ctim = st->st_mtim;
@@ -209,11 +213,12 @@ static int child_of(struct fs *fs, fuse_ino_t parent, const char *name,
 	return stat_node(fs, n, ts, file);
 }
 
-static void entry_of(const struct tree_stat *ts, struct fuse_entry_param *ep)
+static void entry_of(const struct fs *fs, const struct tree_stat *ts,
+		     struct fuse_entry_param *ep)
 {
 	memset(ep, 0, sizeof(*ep));
 	ep->ino = ts->ino;
-	fill_stat(ts, &ep->attr);
+	fill_stat(fs, ts, &ep->attr);
 	ep->attr_timeout = ttl_of(ts);
 	ep->entry_timeout = ttl_of(ts);
 }
@@ -249,7 +254,7 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -ret);
 		return;
 	}
-	entry_of(&ts, &ep);
+	entry_of(fs, &ts, &ep);
 	if (fuse_reply_entry(req, &ep))
 		inode_forget(fs, ts.ino, 1);
 }
@@ -285,7 +290,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		tree_file_stat(in->file, &ts);
 	else
 		tree_dir_stat(fs->t, &in->node, &ts);
-	fill_stat(&ts, &st);
+	fill_stat(fs, &ts, &st);
 	fuse_reply_attr(req, &st, ttl_of(&ts));
 }
 
@@ -392,7 +397,7 @@ static int fill_dot(struct fs_fill *fl, fuse_ino_t ino, off_t i)
 	struct fuse_entry_param ep;
 
 	memset(&ep, 0, sizeof(ep));
-	ep.attr.st_mode = S_IFDIR | 0555;
+	ep.attr.st_mode = S_IFDIR | fl->fs->dmode;
 	ep.attr.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
 	return fill_add(fl, i == 0 ? "." : "..", &ep, i + 1);
 }
@@ -407,7 +412,7 @@ static int fill_child(struct fs_fill *fl, const struct tree_node *cn,
 
 	if (stat_node(fl->fs, cn, &ts, &file))
 		return 0; /* gone since opendir, or failed (logged) */
-	entry_of(&ts, &ep);
+	entry_of(fl->fs, &ts, &ep);
 	if (fill_add(fl, name, &ep, next)) {
 		tree_file_put(file);
 		return 1;
@@ -876,6 +881,12 @@ static int serve_daemon(struct fs *fs, const struct fs_config *cfg,
 {
 	int ret = tree_open(cfg->store, cfg->tree, &fs->t, e);
 
+	/* -o uid=,gid=: readable by that owner and group alone, the kernel
+	 * checking (default_permissions) */
+	fs->uid = cfg->uid >= 0 ? (uid_t)cfg->uid : getuid();
+	fs->gid = cfg->gid >= 0 ? (gid_t)cfg->gid : getgid();
+	fs->fmode = cfg->uid >= 0 || cfg->gid >= 0 ? 0440 : 0444;
+	fs->dmode = cfg->uid >= 0 || cfg->gid >= 0 ? 0550 : 0555;
 	if (!ret && cfg->audit)
 		ret = audit_open(cfg->store, &fs->audit, e);
 	record_mount(fs, cfg, "mount");

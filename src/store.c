@@ -1671,11 +1671,30 @@ static int scan_is_time(const struct store_scan *sc, size_t i)
 	return c < sc->t->ncols && sc->t->cols[c].type == COL_DATETIME;
 }
 
+/* Which rows a scan reads. */
+enum scan_where {
+	SCAN_RANGE,  /* placed in [?1, ?2) */
+	SCAN_FROM,   /* the same, from the position ?3, ?4... */
+	SCAN_PARENT, /* children of the parent whose key is ?1 */
+};
+
+/* The child rows of the parent key ?1, by the child's key index. */
+static void where_parent(sqlite3_str *q, const struct table *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & COL_PARENT) {
+			sqlite3_str_appendf(q, "\"%w\" = ?1", t->cols[i].name);
+			return;
+		}
+	sqlite3_str_appendall(q, "0");
+}
+
 /* The rows of the scan, from a position if at: the key columns come first
  * in every table, so (_t, key...) is the table's primary key and a row
  * value comparison on it is one index seek. */
-static int prepare_scan(struct store_scan *sc, int at, struct err *e)
+static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
 {
+	int at = w == SCAN_FROM;
 	const struct table *t = sc->t;
 	sqlite3_str *q = sqlite3_str_new(sc->s->db);
 	size_t nk = schema_nkeys(t);
@@ -1691,7 +1710,9 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 	/* From a position, the row value is the only lower bound on _t (the
 	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
 	 * seeks on that and filters every row before the position. */
-	if (t->instant == INSTANT_SPAN)
+	if (w == SCAN_PARENT)
+		where_parent(q, t);
+	else if (t->instant == INSTANT_SPAN)
 		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
 					 "_t_end >= ?1)");
 	else if (at)
@@ -1707,14 +1728,15 @@ static int prepare_scan(struct store_scan *sc, int at, struct err *e)
 			sqlite3_str_appendf(q, ", ?%d", (int)k + 4);
 		sqlite3_str_appendall(q, ")");
 	}
-	sqlite3_str_appendall(q, " ORDER BY _t");
-	for (size_t k = 0; k < nk; k++)
+	if (w != SCAN_PARENT) /* the order of its children is no matter */
+		sqlite3_str_appendall(q, " ORDER BY _t");
+	for (size_t k = 0; k < nk && w != SCAN_PARENT; k++)
 		sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
 	return prepare_str(sc->s, q, &sc->st, e);
 }
 
 /* pick: the columns wanted; NULL for all of them. */
-static int scan_new(struct store *s, const struct table *t, int at,
+static int scan_new(struct store *s, const struct table *t, enum scan_where w,
 		    const struct store_pick *p, struct store_scan **out,
 		    struct err *e)
 {
@@ -1739,7 +1761,7 @@ static int scan_new(struct store *s, const struct table *t, int at,
 	sc->tcol = (int)sc->nv;
 	for (size_t i = 0; i < sc->nv; i++)
 		sc->tcol += scan_is_time(sc, i);
-	ret = prepare_scan(sc, at, e);
+	ret = prepare_scan(sc, w, e);
 	if (ret) {
 		store_scan_close(sc);
 		return ret;
@@ -1760,7 +1782,18 @@ static int scan_bind(struct store_scan **out, int ret, int64_t t0, int64_t t1)
 int store_scan_open(struct store *s, const struct table *t, int64_t t0,
 		    int64_t t1, struct store_scan **out, struct err *e)
 {
-	return scan_bind(out, scan_new(s, t, 0, NULL, out, e), t0, t1);
+	return scan_bind(out, scan_new(s, t, SCAN_RANGE, NULL, out, e), t0, t1);
+}
+
+static int check_pick(const struct store *s, const struct table *t,
+		      const int *cols, size_t n, struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cols[i] < 0 || (size_t)cols[i] >= t->ncols + s->nhr ||
+		    ((size_t)cols[i] >= t->ncols && !t->hr_attributes))
+			return err_set(e, -EINVAL, "no column %d in %s",
+				       cols[i], t->name);
+	return 0;
 }
 
 int store_scan_open_pick(struct store *s, const struct store_pick *p,
@@ -1769,12 +1802,36 @@ int store_scan_open_pick(struct store *s, const struct store_pick *p,
 	const struct table *t = p->table;
 
 	*out = NULL;
-	for (size_t i = 0; i < p->ncols; i++)
-		if (p->cols[i] < 0 || (size_t)p->cols[i] >= t->ncols + s->nhr ||
-		    ((size_t)p->cols[i] >= t->ncols && !t->hr_attributes))
-			return err_set(e, -EINVAL, "no column %d in %s",
-				       p->cols[i], t->name);
-	return scan_bind(out, scan_new(s, t, 0, p, out, e), p->t0, p->t1);
+	if (check_pick(s, t, p->cols, p->ncols, e))
+		return -EINVAL;
+	return scan_bind(out, scan_new(s, t, SCAN_RANGE, p, out, e), p->t0,
+			 p->t1);
+}
+
+int store_scan_open_children(struct store *s, const struct table *child,
+			     const int *cols, size_t ncols,
+			     struct store_scan **out, struct err *e)
+{
+	struct store_pick p = { child, 0, 0, cols, ncols };
+
+	*out = NULL;
+	if (!child->parent)
+		return err_set(e, -EINVAL, "%s has no parent table",
+			       child->name);
+	if (check_pick(s, child, cols, ncols, e))
+		return -EINVAL;
+	return scan_new(s, child, SCAN_PARENT, &p, out, e);
+}
+
+int store_scan_rekey(struct store_scan *sc, const struct value *key,
+		     struct err *e)
+{
+	sqlite3_reset(sc->st);
+	if (key->kind != VAL_TEXT)
+		return err_set(e, -EINVAL, "a parent key must be text");
+	sqlite3_bind_text(sc->st, 1, key->u.s.p, (int)key->u.s.n,
+			  SQLITE_TRANSIENT);
+	return 0;
 }
 
 /* A position: the row's _t in decimal, then each key value as
@@ -1828,7 +1885,7 @@ int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 		       struct store_scan **out, struct err *e)
 {
 	struct store_scan *sc = NULL;
-	int ret = scan_new(s, from->table, 1, NULL, &sc, e);
+	int ret = scan_new(s, from->table, SCAN_FROM, NULL, &sc, e);
 
 	*out = NULL;
 	if (ret || !sc)

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "md5.h"
+#include "partition.h"
 #include "policy.h"
 #include "pseudo.h"
 #include "store.h"
@@ -29,6 +30,7 @@
 #define SKIP_MAX      ((uint64_t)4 << 20) /* render forward, not seek */
 #define POOL_IDLE_MAX 8
 #define MAX_TABLES    16
+#define ROWS_CACHED   4 /* partitions: rows sets kept */
 
 /* A store connection with its pseudonymizer: one thread at a time. */
 struct conn {
@@ -64,6 +66,14 @@ struct tree_file {
 	char *bytes; /* README.txt: the whole text */
 };
 
+/* A partition's rows of one file at one version (parent tables hold a set
+ * of keys read from the children: kept for the next reader). */
+struct rows_cache {
+	const struct table *table;
+	int64_t t0, t1, version;
+	struct partition_rows *rows; /* NULL: an empty slot */
+};
+
 struct view_table {
 	const struct table *table;
 	struct period *periods; /* in time order */
@@ -77,6 +87,7 @@ struct view {
 	int64_t version, committed;
 	struct view_table tables[MAX_TABLES]; /* in schema order */
 	size_t ntables;
+	struct partition_members *members; /* under a partition, held */
 };
 
 struct tree {
@@ -98,6 +109,17 @@ struct tree {
 	size_t nidle;
 	struct view *view;
 	struct tree_file *readme;
+	struct partition *part; /* NULL: everyone */
+	/* under t->lock: the members at one version, the latest rows */
+	struct partition_members *members;
+	int64_t members_version;
+	struct rows_cache rows[ROWS_CACHED]; /* most recent first */
+};
+
+/* A file's references into the partition caches, while it renders. */
+struct part_hold {
+	struct partition_members *members;
+	struct partition_rows *rows;
 };
 
 struct tree_reader {
@@ -107,7 +129,8 @@ struct tree_reader {
 	struct tree_file *f;
 	struct conn *c;	   /* in a snapshot for the reader's life */
 	struct filegen *g; /* renders from win_off + win.len on */
-	struct buf win;	   /* bytes [win_off, win_off + win.len) */
+	struct part_hold part;
+	struct buf win; /* bytes [win_off, win_off + win.len) */
 	uint64_t win_off;
 };
 
@@ -208,6 +231,122 @@ static void conn_put(struct tree *t, struct conn *c)
 	}
 	pthread_mutex_unlock(&t->lock);
 	conn_free(c);
+}
+
+/* ---- partitions -----------------------------------------------------------
+ */
+
+/* The members at version w (c in a snapshot of it), held: built once per
+ * version, so once per (HR row, partition). */
+static int members_at(struct tree *t, struct conn *c, int64_t w,
+		      struct partition_members **out, struct err *e)
+{
+	struct partition_members *m = NULL, *old = NULL;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->members && t->members_version == w) {
+		partition_members_hold(t->members);
+		*out = t->members;
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	ret = partition_members_build(t->part, c->s, &m, e);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&t->lock);
+	if (!t->members || t->members_version < w) {
+		old = t->members;
+		partition_members_hold(m);
+		t->members = m;
+		t->members_version = w;
+	}
+	pthread_mutex_unlock(&t->lock);
+	partition_members_free(old);
+	*out = m;
+	return 0;
+}
+
+/* Move slot i of the rows cache to the front (t->lock held). */
+static void rows_front(struct tree *t, size_t i)
+{
+	struct rows_cache hit = t->rows[i];
+
+	memmove(&t->rows[1], &t->rows[0], i * sizeof(t->rows[0]));
+	t->rows[0] = hit;
+}
+
+static struct partition_rows *rows_cached(struct tree *t,
+					  const struct tree_file *f, int64_t w)
+{
+	struct partition_rows *r = NULL;
+
+	pthread_mutex_lock(&t->lock);
+	for (size_t i = 0; i < ROWS_CACHED && !r; i++) {
+		struct rows_cache *rc = &t->rows[i];
+
+		if (rc->rows && rc->table == f->node.table && rc->t0 == f->t0 &&
+		    rc->t1 == f->t1 && rc->version == w) {
+			r = rc->rows;
+			partition_rows_hold(r);
+			rows_front(t, i);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+static void rows_keep(struct tree *t, const struct tree_file *f, int64_t w,
+		      struct partition_rows *r)
+{
+	struct partition_rows *old;
+
+	partition_rows_hold(r);
+	pthread_mutex_lock(&t->lock);
+	old = t->rows[ROWS_CACHED - 1].rows;
+	t->rows[ROWS_CACHED - 1] =
+		(struct rows_cache){ f->node.table, f->t0, f->t1, w, r };
+	rows_front(t, ROWS_CACHED - 1);
+	pthread_mutex_unlock(&t->lock);
+	partition_rows_free(old);
+}
+
+/* What file f renders under the partition at version w (c in a snapshot
+ * of it): its members (a view) or rows (a table), into h. */
+static int part_hold(struct tree *t, struct conn *c, const struct tree_file *f,
+		     int64_t w, struct part_hold *h, struct err *e)
+{
+	struct partition_span sp = { f->node.table, f->t0, f->t1 };
+	int ret;
+
+	if (!t->part || f->node.kind != TREE_FILE)
+		return 0;
+	ret = members_at(t, c, w, &h->members, e);
+	if (ret || f->node.table->view != VIEW_NONE)
+		return ret;
+	h->rows = rows_cached(t, f, w);
+	if (h->rows)
+		return 0;
+	ret = partition_rows_open(h->members, c->s, &sp, &h->rows, e);
+	if (!ret)
+		rows_keep(t, f, w, h->rows);
+	return ret;
+}
+
+/* The spec of a file rendered with h held. */
+static void part_spec(const struct part_hold *h, struct filegen_spec *spec)
+{
+	spec->members = h->members;
+	spec->rows = h->rows;
+}
+
+static void part_release(struct part_hold *h)
+{
+	partition_rows_free(h->rows);
+	partition_members_free(h->members);
+	h->rows = NULL;
+	h->members = NULL;
 }
 
 /* ---- files ----------------------------------------------------------------
@@ -351,6 +490,8 @@ static void spec_of(const struct tree *t, const struct tree_file *f,
 	spec->first_day = value_day_of_ms(f->node.period.start * 1000);
 	spec->areas = t->scope; /* the same bits as enum activity_area */
 	spec->min_group = t->min_group;
+	spec->members = NULL;
+	spec->rows = NULL;
 }
 
 /* Where render_facts leaves the bytes it renders, if the caller wants
@@ -399,11 +540,15 @@ static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
 	struct filegen *g = NULL;
 	struct buf chunk = BUF_INIT(WINDOW_MAX);
 	struct hashes h = { pseudo_digest_new(), t->md5 ? md5_new() : NULL };
+	struct part_hold ph = { NULL, NULL };
 	int ret = 0;
 
 	if (!h.sha || (t->md5 && !h.md5))
 		ret = err_set(e, -ENOMEM, "out of memory");
 	spec_of(t, f, &spec);
+	if (!ret)
+		ret = part_hold(t, c, f, f->version, &ph, e);
+	part_spec(&ph, &spec);
 	buf_reset(&f->ckpt_blob);
 	f->size = 0;
 	f->has_md5 = 0;
@@ -418,6 +563,7 @@ static int render_facts(struct tree *t, struct conn *c, struct tree_file *f,
 		while (ret > 0);
 	}
 	filegen_free(g);
+	part_release(&ph);
 	buf_release(&chunk);
 	if (ret < 0) {
 		pseudo_digest_free(h.sha);
@@ -450,8 +596,23 @@ static int touched(struct conn *c, const struct tree_file *f,
 	return store_last_touch(c->s, q, hit, e);
 }
 
-/* The same for f: an activity view depends on every table in scope and
- * the HR rows, so the newest refresh that touched any of them. */
+/* Whether the bytes of f depend on the rows of table tb: an activity view
+ * on every table in scope and the HR rows; under a partition, a table's
+ * file on the HR rows too (they say who is a member) and a parent's on its
+ * children. */
+static int depends_on(const struct tree_file *f, const struct table *tb)
+{
+	const struct table *ft = f->node.table;
+
+	if (ft->view != VIEW_NONE)
+		return tree_in_scope(f->t->scope, tb);
+	if (tb == ft)
+		return 1;
+	return f->t->part && (tb->instant == INSTANT_SPAN ||
+			      (ft->child && strcmp(ft->child, tb->name) == 0));
+}
+
+/* The same for f: the newest refresh that touched a table f depends on. */
 static int changed_since(struct conn *c, const struct tree_file *f,
 			 int64_t after, int64_t upto,
 			 struct store_touch_hit *hit, struct err *e)
@@ -459,14 +620,14 @@ static int changed_since(struct conn *c, const struct tree_file *f,
 	struct store_touch_query q = { f->node.table, 0, 0, after, upto };
 	int ret = 0;
 
-	if (f->node.table->view == VIEW_NONE)
+	if (f->node.table->view == VIEW_NONE && !f->t->part)
 		return touched(c, f, &q, hit, e);
 	*hit = (struct store_touch_hit){ 0, 0 };
 	for (size_t i = 0; i < schema_ntables && !ret; i++) {
 		const struct table *tb = &schema_tables[i];
 		struct store_touch_hit h = { 0, 0 };
 
-		if (!tree_in_scope(f->t->scope, tb))
+		if (!depends_on(f, tb))
 			continue;
 		q.table = tb;
 		ret = touched(c, f, &q, &h, e);
@@ -599,6 +760,7 @@ static void view_unref_locked(struct view *v)
 		free(vt->periods);
 		free(vt->files);
 	}
+	partition_members_free(v->members);
 	free(v);
 }
 
@@ -613,9 +775,27 @@ static int add_period(struct view_table *vt, const struct period *p)
 	return 0;
 }
 
+/* Whether the file of vt's table in period p keeps a row under the
+ * partition of view v (1 without one). */
+static int kept_in(const struct tree *t, struct conn *c, const struct view *v,
+		   const struct table *tb, const struct period *p,
+		   struct err *e)
+{
+	int64_t t0, t1;
+
+	if (!v->members)
+		return 1;
+	clip_span(t, p, &t0, &t1);
+	{
+		struct partition_span sp = { tb, t0, t1 };
+
+		return partition_rows_any(v->members, c->s, &sp, e);
+	}
+}
+
 /* The periods in the range that hold rows of table tb. */
-static int list_periods(struct tree *t, struct conn *c, struct view_table *vt,
-			struct err *e)
+static int list_periods(struct tree *t, struct conn *c, const struct view *v,
+			struct view_table *vt, struct err *e)
 {
 	int64_t from = range_start(t), end = range_end(t), x;
 	int ret;
@@ -625,7 +805,10 @@ static int list_periods(struct tree *t, struct conn *c, struct view_table *vt,
 		struct period p;
 
 		period_of(t->interval, x, &p);
-		if (add_period(vt, &p))
+		ret = kept_in(t, c, v, vt->table, &p, e);
+		if (ret < 0)
+			return ret;
+		if (ret && add_period(vt, &p))
 			return err_set(e, -ENOMEM, "out of memory");
 		from = p.end;
 	}
@@ -689,7 +872,8 @@ static int list_hr_periods(struct tree *t, struct conn *c, struct view *v,
 		int64_t t0, t1;
 
 		clip_span(t, p, &t0, &t1);
-		ret = hr_in(c, vt->table, t0, t1, e);
+		ret = v->members ? kept_in(t, c, v, vt->table, p, e)
+				 : hr_in(c, vt->table, t0, t1, e);
 		if (ret == 1)
 			ret = add_period(vt, p)
 				      ? err_set(e, -ENOMEM, "out of memory")
@@ -717,7 +901,7 @@ static int activity_tables(struct tree *t, struct conn *c, struct view *v,
 
 		if (tb->instant == INSTANT_SPAN || !tree_in_scope(t->scope, tb))
 			continue;
-		ret = list_periods(t, c, &vt, e);
+		ret = list_periods(t, c, v, &vt, e);
 		if (!ret && vt.n)
 			v->tables[v->ntables++] = vt;
 		else
@@ -809,6 +993,8 @@ static int build_view(struct tree *t, struct view **out, struct err *e)
 		ret = store_snapshot_begin(c->s, &v->version, e);
 	if (!ret)
 		ret = store_version(c->s, &v->version, &v->committed, e);
+	if (!ret && t->part)
+		ret = members_at(t, c, v->version, &v->members, e);
 	if (!ret)
 		ret = view_tables(t, c, v, e);
 	conn_put(t, c);
@@ -1037,6 +1223,11 @@ static void readme_text(const struct tree *t, const struct tree_options *o,
 		if (tree_in_scope(t->scope, &schema_tables[i]))
 			buf_printf(b, " %s", schema_tables[i].dir);
 	buf_printf(b, " %s (min_group %u)", schema_views[0].dir, t->min_group);
+	if (t->part)
+		buf_printf(b,
+			   "\r\npartition: %s (the rows of its members "
+			   "alone; ManagerId left empty)",
+			   partition_name(t->part));
 	buf_addstr(b, "\r\n\r\nLayout: /<table>/<period>/<table>_<period>.csv. "
 		      "A period folder exists\r\nwhere the table has rows in "
 		      "it.  Rows are placed by their UTC instant;\r\n"
@@ -1142,6 +1333,28 @@ static int load_privacy(struct tree *t, const struct tree_options *o,
 	return 0;
 }
 
+/* The partition of options o, checked against the store's HR columns. */
+static int load_partition(struct tree *t, struct conn *c,
+			  const struct tree_options *o, struct err *e)
+{
+	int ret;
+
+	if (!o->partitions && !o->partition)
+		return 0;
+	if (!o->partitions)
+		return err_set(e, -EINVAL,
+			       "option partition=%s needs the partitions "
+			       "file: -o partitions=FILE",
+			       o->partition);
+	if (!o->partition)
+		return err_set(e, -EINVAL,
+			       "option partitions=%s needs the partition to "
+			       "show: -o partition=NAME",
+			       o->partitions);
+	ret = partition_load(o->partitions, o->partition, &t->part, e);
+	return ret ? ret : partition_check(t->part, c->s, e);
+}
+
 /* The digest of everything the bytes depend on besides the data. */
 static int make_digest(struct tree *t, struct conn *c, struct err *e)
 {
@@ -1165,6 +1378,8 @@ static int make_digest(struct tree *t, struct conn *c, struct err *e)
 		   t->range.has_to, t->range.to_day, t->scope, t->min_group);
 	buf_add(&b, pd, sizeof(pd));
 	buf_add(&b, kid, sizeof(kid));
+	if (t->part) /* who the rows are of */
+		partition_describe(t->part, &b);
 	ret = b.err ? err_set(e, -ENOMEM, "out of memory")
 		    : pseudo_sha256(b.data, b.len, t->digest);
 	buf_release(&b);
@@ -1223,6 +1438,8 @@ int tree_open(const char *store_path, const struct tree_options *o,
 	if (!ret)
 		ret = conn_get(t, &c, e);
 	if (!ret)
+		ret = load_partition(t, c, o, e);
+	if (!ret)
 		ret = make_digest(t, c, e);
 	if (!ret)
 		ret = open_manifest(t, o, e);
@@ -1257,6 +1474,10 @@ void tree_close(struct tree *t)
 		conn_free(c);
 	}
 	manifest_close(t->man);
+	partition_members_free(t->members);
+	for (size_t i = 0; i < ROWS_CACHED; i++)
+		partition_rows_free(t->rows[i].rows);
+	partition_free(t->part);
 	policy_free(t->policy);
 	pseudo_key_wipe(&t->key);
 	pthread_mutex_destroy(&t->lock);
@@ -1522,8 +1743,11 @@ int tree_reader_open(struct tree *t, struct tree_file *f,
 			ret = err_set(e, -ESTALE,
 				      "%s changed since it was looked up",
 				      f->path);
+		if (!ret)
+			ret = part_hold(t, r->c, f, w, &r->part, e);
 	}
 	if (ret) {
+		part_release(&r->part);
 		conn_put(t, r->c);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
@@ -1570,6 +1794,7 @@ static int reposition(struct tree_reader *r, uint64_t off, struct err *e)
 	buf_reset(&r->win);
 	r->win_off = k ? k->off : 0;
 	spec_of(r->t, f, &spec);
+	part_spec(&r->part, &spec);
 	if (!k)
 		return filegen_open(r->c->s, &spec, r->c->ps, NULL, &r->g, e);
 	at = (struct filegen_resume){ f->ckpt_blob.data + k->pos, k->len,
@@ -1740,6 +1965,7 @@ void tree_reader_close(struct tree_reader *r)
 	if (!r || atomic_fetch_sub(&r->refs, 1) > 1)
 		return;
 	filegen_free(r->g);
+	part_release(&r->part);
 	conn_put(r->t, r->c);
 	buf_release(&r->win);
 	tree_file_put(r->f);

@@ -24,6 +24,8 @@ void tree_options_free(struct tree_options *o)
 	free(o->policy);
 	free(o->key);
 	free(o->cache);
+	free(o->partitions);
+	free(o->partition);
 	tree_options_init(o);
 }
 
@@ -86,6 +88,22 @@ static int set_path(char **slot, const char *name, const char *value,
 	if (!value || !*value)
 		return err_set(e, -EINVAL, "option %s needs a path (%s=FILE)",
 			       name, name);
+	copy = strdup(value);
+	if (!copy)
+		return err_set(e, -ENOMEM, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 1;
+}
+
+static int set_name(char **slot, const char *value, struct err *e)
+{
+	char *copy;
+
+	if (!value || !*value)
+		return err_set(e, -EINVAL,
+			       "option partition needs a name (partition=NAME, "
+			       "a section of the partitions file)");
 	copy = strdup(value);
 	if (!copy)
 		return err_set(e, -ENOMEM, "out of memory");
@@ -177,6 +195,10 @@ int tree_option(struct tree_options *o, const char *name, const char *value,
 		return set_path(&o->key, name, value, e);
 	if (strcmp(name, "cache") == 0)
 		return set_path(&o->cache, name, value, e);
+	if (strcmp(name, "partitions") == 0)
+		return set_path(&o->partitions, name, value, e);
+	if (strcmp(name, "partition") == 0)
+		return set_name(&o->partition, value, e);
 	if (strcmp(name, "min_group") == 0)
 		return set_min_group(o, value, e);
 	return 0;
