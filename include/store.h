@@ -125,6 +125,17 @@ struct store_pick {
 };
 int store_scan_open_pick(struct store *s, const struct store_pick *p,
 			 struct store_scan **out, struct err *e);
+/* The same, keeping only the rows whose value f->col (an index in p->cols,
+ * of a text column) f->keep() accepts; the test runs inside SQLite, so
+ * rows left out cost little.  f must outlive the scan. */
+struct store_filter {
+	int col;
+	int (*keep)(void *arg, const char *p, size_t n);
+	void *arg;
+};
+int store_scan_open_filtered(struct store *s, const struct store_pick *p,
+			     const struct store_filter *f,
+			     struct store_scan **out, struct err *e);
 /* The next row: 1 with *vals set (the table's columns in schema order,
  * then the store's HR attributes; borrowed until the next call), 0 at the
  * end, or -errno. */

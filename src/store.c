@@ -353,10 +353,30 @@ static int check_file(const char *path, unsigned flags, struct err *e)
 /* A new store (nobody can be reading it) is loaded with a rollback journal
  * and its indexes are built after the rows: its first refresh writes each
  * page once.  Every later refresh runs in WAL mode beside readers. */
+#define FILTER_PTR   "collabfs_filter"
+#define FILTER_PARAM 20 /* past ?1, ?2 (the span) and ?3... (a position) */
+
+/* collabfs_keep(value, filter): the filter's verdict on a text value, so
+ * that a scan's rows are tested inside SQLite and only those kept come
+ * back (a row handed out costs more than the test). */
+static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store_filter *f =
+		argc == 2 ? sqlite3_value_pointer(argv[1], FILTER_PTR) : NULL;
+	const char *p = (const char *)sqlite3_value_text(argv[0]);
+
+	sqlite3_result_int(
+		ctx, f && p &&
+			     f->keep(f->arg, p,
+				     (size_t)sqlite3_value_bytes(argv[0])));
+}
+
 static int configure(struct store *s, int fresh, struct err *e)
 {
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_create_function(s->db, "collabfs_keep", 2, SQLITE_UTF8, NULL,
+				keep_fn, NULL, NULL);
 	if (s->flags & STORE_READONLY)
 		return exec(s, "PRAGMA query_only = 1", e, "open the store");
 	s->bulk = fresh;
@@ -1631,6 +1651,7 @@ int store_each_touch(struct store *s, int64_t refresh_id,
 struct store_scan {
 	struct store *s;
 	const struct table *t;
+	const struct store_filter *filter; /* NULL: every row */
 	sqlite3_stmt *st;
 	size_t nv;	    /* values per row */
 	int tcol;	    /* SQL column of _t (after the values) */
@@ -1689,12 +1710,44 @@ static void where_parent(sqlite3_str *q, const struct table *t)
 	sqlite3_str_appendall(q, "0");
 }
 
-/* The rows of the scan, from a position if at: the key columns come first
- * in every table, so (_t, key...) is the table's primary key and a row
- * value comparison on it is one index seek. */
+/* The WHERE clause of the scan's rows, from a position if at: the key
+ * columns come first in every table, so (_t, key...) is the table's
+ * primary key and a row value comparison on it is one index seek. */
+static void where_rows(sqlite3_str *q, const struct store_scan *sc,
+		       enum scan_where w)
+{
+	const struct table *t = sc->t;
+	size_t nk = schema_nkeys(t);
+
+	if (sc->filter)
+		sqlite3_str_appendf(q, "collabfs_keep(\"%w\", ?%d) AND ",
+				    scan_name(sc, (size_t)sc->filter->col),
+				    FILTER_PARAM);
+	/* From a position, the row value is the only lower bound on _t (the
+	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
+	 * seeks on that and filters every row before the position. */
+	if (w == SCAN_PARENT)
+		where_parent(q, t);
+	else if (t->instant == INSTANT_SPAN)
+		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
+					 "_t_end >= ?1)");
+	else if (w == SCAN_FROM)
+		sqlite3_str_appendall(q, "_t < ?2");
+	else
+		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
+	if (w != SCAN_FROM)
+		return;
+	sqlite3_str_appendall(q, " AND (_t");
+	for (size_t k = 0; k < nk; k++)
+		sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
+	sqlite3_str_appendall(q, ") >= (?3");
+	for (size_t k = 0; k < nk; k++)
+		sqlite3_str_appendf(q, ", ?%d", (int)k + 4);
+	sqlite3_str_appendall(q, ")");
+}
+
 static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
 {
-	int at = w == SCAN_FROM;
 	const struct table *t = sc->t;
 	sqlite3_str *q = sqlite3_str_new(sc->s->db);
 	size_t nk = schema_nkeys(t);
@@ -1707,27 +1760,7 @@ static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
 					    scan_name(sc, i));
 	}
 	sqlite3_str_appendf(q, "_t FROM \"%w\" WHERE ", t->dir);
-	/* From a position, the row value is the only lower bound on _t (the
-	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
-	 * seeks on that and filters every row before the position. */
-	if (w == SCAN_PARENT)
-		where_parent(q, t);
-	else if (t->instant == INSTANT_SPAN)
-		sqlite3_str_appendall(q, "_t < ?2 AND (_t_end IS NULL OR "
-					 "_t_end >= ?1)");
-	else if (at)
-		sqlite3_str_appendall(q, "_t < ?2");
-	else
-		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
-	if (at) {
-		sqlite3_str_appendall(q, " AND (_t");
-		for (size_t k = 0; k < nk; k++)
-			sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
-		sqlite3_str_appendall(q, ") >= (?3");
-		for (size_t k = 0; k < nk; k++)
-			sqlite3_str_appendf(q, ", ?%d", (int)k + 4);
-		sqlite3_str_appendall(q, ")");
-	}
+	where_rows(q, sc, w);
 	if (w != SCAN_PARENT) /* the order of its children is no matter */
 		sqlite3_str_appendall(q, " ORDER BY _t");
 	for (size_t k = 0; k < nk && w != SCAN_PARENT; k++)
@@ -1735,13 +1768,20 @@ static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
 	return prepare_str(sc->s, q, &sc->st, e);
 }
 
-/* pick: the columns wanted; NULL for all of them. */
-static int scan_new(struct store *s, const struct table *t, enum scan_where w,
-		    const struct store_pick *p, struct store_scan **out,
-		    struct err *e)
+/* What a scan reads: table t's rows chosen by w, the columns of p (NULL:
+ * all of them), those filter f keeps (NULL: all). */
+struct scan_req {
+	const struct table *t;
+	enum scan_where w;
+	const struct store_pick *p;
+	const struct store_filter *f;
+};
+
+static int scan_make(struct store *s, const struct scan_req *rq,
+		     struct store_scan **out, struct err *e)
 {
-	const int *pick = p ? p->cols : NULL;
-	size_t npick = p ? p->ncols : 0;
+	const int *pick = rq->p ? rq->p->cols : NULL;
+	size_t npick = rq->p ? rq->p->ncols : 0;
 	struct store_scan *sc = calloc(1, sizeof(*sc));
 	int ret;
 
@@ -1749,8 +1789,10 @@ static int scan_new(struct store *s, const struct table *t, enum scan_where w,
 	if (!sc)
 		return err_set(e, -ENOMEM, "out of memory");
 	sc->s = s;
-	sc->t = t;
-	sc->nv = pick ? npick : t->ncols + (t->hr_attributes ? s->nhr : 0);
+	sc->t = rq->t;
+	sc->filter = rq->f;
+	sc->nv = pick ? npick
+		      : rq->t->ncols + (rq->t->hr_attributes ? s->nhr : 0);
 	if (pick && (sc->pick = calloc(npick + 1, sizeof(int))))
 		memcpy(sc->pick, pick, npick * sizeof(int));
 	sc->vals = calloc(sc->nv + 1, sizeof(*sc->vals));
@@ -1761,13 +1803,22 @@ static int scan_new(struct store *s, const struct table *t, enum scan_where w,
 	sc->tcol = (int)sc->nv;
 	for (size_t i = 0; i < sc->nv; i++)
 		sc->tcol += scan_is_time(sc, i);
-	ret = prepare_scan(sc, w, e);
+	ret = prepare_scan(sc, rq->w, e);
 	if (ret) {
 		store_scan_close(sc);
 		return ret;
 	}
 	*out = sc;
 	return 0;
+}
+
+static int scan_new(struct store *s, const struct table *t, enum scan_where w,
+		    const struct store_pick *p, struct store_scan **out,
+		    struct err *e)
+{
+	struct scan_req rq = { t, w, p, NULL };
+
+	return scan_make(s, &rq, out, e);
 }
 
 static int scan_bind(struct store_scan **out, int ret, int64_t t0, int64_t t1)
@@ -1794,6 +1845,30 @@ static int check_pick(const struct store *s, const struct table *t,
 			return err_set(e, -EINVAL, "no column %d in %s",
 				       cols[i], t->name);
 	return 0;
+}
+
+int store_scan_open_filtered(struct store *s, const struct store_pick *p,
+			     const struct store_filter *f,
+			     struct store_scan **out, struct err *e)
+{
+	struct store_scan *sc = NULL;
+	int ret;
+
+	*out = NULL;
+	if (check_pick(s, p->table, p->cols, p->ncols, e))
+		return -EINVAL;
+	if (f->col < 0 || (size_t)f->col >= p->ncols)
+		return err_set(e, -EINVAL, "a filter on no picked column");
+	{
+		struct scan_req rq = { p->table, SCAN_RANGE, p, f };
+
+		ret = scan_make(s, &rq, &sc, e);
+	}
+	if (ret)
+		return ret;
+	sqlite3_bind_pointer(sc->st, FILTER_PARAM, (void *)f, FILTER_PTR, NULL);
+	*out = sc;
+	return scan_bind(out, 0, p->t0, p->t1);
 }
 
 int store_scan_open_pick(struct store *s, const struct store_pick *p,
