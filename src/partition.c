@@ -98,11 +98,14 @@ static int end_section(struct cursor *c)
 	c->cur = NULL;
 	if (!p)
 		return 0;
-	if (!p->n)
-		return err_set(c->e, -EINVAL,
-			       "%s:%zu: section [%s] is empty: a partition "
-			       "needs at least one 'Attribute = value' line",
-			       c->path, p->line, p->name);
+	if (!p->n) {
+		err_set(c->e, -EINVAL,
+			"%s:%zu: section [%s] is empty: a partition needs at "
+			"least one 'Attribute = value' line",
+			c->path, p->line, p->name);
+		partition_free(p);
+		return -EINVAL;
+	}
 	if (strcmp(p->name, c->want) == 0)
 		c->found = p;
 	else
