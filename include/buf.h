@@ -64,6 +64,10 @@ void buf_release(struct buf *b);
  * NULL if the buffer is in error. */
 char *buf_detach(struct buf *b, size_t *len);
 
+/* Append everything left to read from fd to b (read() retried on EINTR).
+ * Returns 0, -errno from read(), or b->err (-EFBIG past b's max). */
+int buf_read_fd(struct buf *b, int fd);
+
 /* Room for element n of the array *arrayp (a pointer to the array's
  * pointer) of *cap elements of size bytes: doubles it when full (first:
  * the first allocation's count).  Returns 0 or -ENOMEM (the array is then

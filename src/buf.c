@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char buf_slop[1];
 
@@ -135,4 +136,23 @@ int array_room(void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
 	*cap = ncap;
 	// cppcheck-suppress memleak ; nv is stored through arrayp
 	return 0;
+}
+
+int buf_read_fd(struct buf *b, int fd)
+{
+	char chunk[16384];
+
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno ? -errno : -EIO;
+		if (r == 0)
+			return 0;
+		buf_add(b, chunk, (size_t)r);
+		if (b->err)
+			return b->err;
+	}
 }

@@ -224,27 +224,17 @@ int partition_parse(const char *path, const char *text, size_t n,
 static int read_all(const char *path, struct buf *b, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got;
-	int ret = 0;
+	int ret;
 
 	if (fd < 0)
 		return err_sys(e, 0, "open the partitions file", path);
-	do {
-		if (buf_grow(b, 65536)) {
-			ret = err_set(e, -EFBIG,
-				      "%s: the partitions file is over %d "
-				      "bytes",
-				      path, PARTITIONS_MAX);
-			break;
-		}
-		got = read(fd, b->data + b->len, 65536);
-		if (got < 0 && errno != EINTR)
-			ret = err_sys(e, 0, "read", path);
-		else if (got > 0)
-			b->len += (size_t)got;
-	} while (!ret && got != 0);
+	ret = buf_read_fd(b, fd);
 	close(fd);
-	return ret;
+	if (ret == -EFBIG)
+		return err_set(e, ret,
+			       "%s: the partitions file is over %d bytes", path,
+			       PARTITIONS_MAX);
+	return ret ? err_sys(e, ret, "read", path) : 0;
 }
 
 int partition_load(const char *path, const char *name, struct partition **out,

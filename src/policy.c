@@ -384,26 +384,6 @@ int policy_parse(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-/* Read all of fd into b; returns 0 or -errno (b->err for the buffer's). */
-static int read_all(int fd, struct buf *b)
-{
-	char chunk[16384];
-
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno ? -errno : -EIO;
-		if (r == 0)
-			return 0;
-		buf_add(b, chunk, (size_t)r);
-		if (b->err)
-			return b->err;
-	}
-}
-
 /* Read the file at path into b (limit POLICY_FILE_MAX, b's max). */
 static int read_file(const char *path, struct buf *b, struct err *e)
 {
@@ -414,7 +394,7 @@ static int read_file(const char *path, struct buf *b, struct err *e)
 	if (fd < 0) {
 		code = errno ? -errno : -EIO;
 	} else {
-		code = read_all(fd, b);
+		code = buf_read_fd(b, fd);
 		close(fd);
 	}
 	if (code == -EFBIG)

@@ -80,14 +80,14 @@ static const char *quoted(char *buf, size_t size, const char *value)
 			 value ? strlen(value) : 0);
 }
 
-static int set_path(char **slot, const char *name, const char *value,
+/* Set *slot to a copy of value; an empty value is refused with need. */
+static int set_text(char **slot, const char *value, const char *need,
 		    struct err *e)
 {
 	char *copy;
 
 	if (!value || !*value)
-		return err_set(e, -EINVAL, "option %s needs a path (%s=FILE)",
-			       name, name);
+		return err_set(e, -EINVAL, "%s", need);
 	copy = strdup(value);
 	if (!copy)
 		return err_set(e, -ENOMEM, "out of memory");
@@ -96,20 +96,14 @@ static int set_path(char **slot, const char *name, const char *value,
 	return 1;
 }
 
-static int set_name(char **slot, const char *value, struct err *e)
+static int set_path(char **slot, const char *name, const char *value,
+		    struct err *e)
 {
-	char *copy;
+	char need[96];
 
-	if (!value || !*value)
-		return err_set(e, -EINVAL,
-			       "option partition needs a name (partition=NAME, "
-			       "a section of the partitions file)");
-	copy = strdup(value);
-	if (!copy)
-		return err_set(e, -ENOMEM, "out of memory");
-	free(*slot);
-	*slot = copy;
-	return 1;
+	snprintf(need, sizeof(need), "option %s needs a path (%s=FILE)", name,
+		 name);
+	return set_text(slot, value, need, e);
 }
 
 static int set_day(struct tree_options *o, int to, const char *value,
@@ -198,7 +192,11 @@ int tree_option(struct tree_options *o, const char *name, const char *value,
 	if (strcmp(name, "partitions") == 0)
 		return set_path(&o->partitions, name, value, e);
 	if (strcmp(name, "partition") == 0)
-		return set_name(&o->partition, value, e);
+		return set_text(
+			&o->partition, value,
+			"option partition needs a name (partition=NAME, "
+			"a section of the partitions file)",
+			e);
 	if (strcmp(name, "min_group") == 0)
 		return set_min_group(o, value, e);
 	return 0;

@@ -1,7 +1,9 @@
-/* test_buf.c - array_room: arrays that double as they fill. */
+/* test_buf.c - array_room: arrays that double as they fill; buf_read_fd. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "check.h"
@@ -11,8 +13,34 @@ struct pair {
 	long b;
 };
 
+/* Bytes written to a pipe come back whole; past the max, -EFBIG. */
+static void test_read_fd(void)
+{
+	struct buf b = BUF_INIT(64), small = BUF_INIT(8);
+	int fd[2];
+
+	if (pipe(fd))
+		return;
+	CHECK_INT(write(fd[1], "0123456789abcdef", 16), 16);
+	close(fd[1]);
+	CHECK_INT(buf_read_fd(&b, fd[0]), 0);
+	CHECK_INT(b.len, 16);
+	CHECK_INT(memcmp(b.data, "0123456789abcdef", 16), 0);
+	close(fd[0]);
+	if (pipe(fd))
+		return;
+	CHECK_INT(write(fd[1], "0123456789", 10), 10);
+	close(fd[1]);
+	CHECK_INT(buf_read_fd(&small, fd[0]), -EFBIG);
+	close(fd[0]);
+	CHECK_INT(buf_read_fd(&b, -1), -EBADF);
+	buf_release(&b);
+	buf_release(&small);
+}
+
 int main(void)
 {
+	test_read_fd();
 	struct pair *v = NULL;
 	size_t cap = 0, n = 0;
 	int bad = 0;
