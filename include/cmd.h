@@ -14,6 +14,8 @@
 struct azure_dest;
 
 #define EXIT_USAGE 2
+/* import: the refresh committed, but a saved export failed. */
+#define EXIT_EXPORT_FAILED 4
 
 int cmd_audit(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
@@ -24,6 +26,7 @@ int cmd_link(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_tables(int argc, char **argv);
 
 /* Print "collabfs: <e->msg>" on stderr and return 1. */
@@ -35,9 +38,24 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
  * *secs, or -1. */
 int cmd_parse_duration(const char *s, int64_t *secs);
 
+/* The text of DEST: itself, the first line of @FILE (refused unless mode
+ * 0600), or the value of NAME for env:NAME.  malloc'd (cleanse it before
+ * free), or NULL with e set. */
+char *cmd_dest_text(const char *arg, struct err *e);
+
 /* DEST as sync takes it (the text, @FILE of mode 0600, or env:NAME),
  * with the key from the environment (cmd_sync.c). */
 int cmd_parse_dest(const char *arg, struct azure_dest *d, struct err *e);
+
+/* t (unix seconds) as 2022-01-31T19:30:00Z, or "-" for 0 (cmd_history.c). */
+void cmd_iso_time(int64_t t, char *dst, size_t n);
+/* Print s on stdout as a JSON string, quoted and escaped. */
+void cmd_json_str(const char *s);
+
+struct export_outcome;
+/* Report one saved export's run (cmd_export.c): a summary line on stdout
+ * unless *(int *)quiet, the error on stderr. */
+void cmd_export_report(void *quiet, const struct export_outcome *out);
 
 /* Non-zero if argv holds -h or --help (before a "--"). */
 int cmd_wants_help(int argc, char **argv);

@@ -24,6 +24,7 @@ struct sync_opts {
 	const char *store;		 /* store path */
 	const struct tree_options *tree; /* the tree options */
 	const char *options_text;	 /* the -o text, for the history */
+	const char *export_name; /* the saved export this run is, or NULL */
 	const struct azure_dest *dest;
 	struct azure_opts net;
 	int jobs;	      /* files in flight at once */

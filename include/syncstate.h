@@ -46,7 +46,8 @@ struct sync_run {
 	int64_t requested, started, finished; /* unix seconds, 0: not yet */
 	enum run_status status;
 	char error[1024];
-	char options[512];
+	char options[2048];
+	char export_name[80]; /* the saved export it ran for, or "" */
 	uint64_t files_sent, bytes_sent, skipped, deleted, failed;
 	int64_t expires;  /* unix seconds its links expire, 0: no links */
 	char links[1024]; /* path of its links manifest, or "" */
@@ -93,5 +94,39 @@ int syncstate_run_update(struct syncstate *st, const struct sync_run *r,
 int syncstate_runs(struct syncstate *st,
 		   int (*fn)(void *arg, const struct sync_run *r), void *arg,
 		   struct err *e);
+
+/* ---- saved exports (exports.h): their definitions, without secrets ---- */
+
+#define EXPORT_NAME_MAX 64
+
+struct saved_export {
+	char name[EXPORT_NAME_MAX + 1];
+	char dest[512];	    /* the destination's display form */
+	char options[2048]; /* the tree options, paths absolute */
+	int64_t created;    /* unix seconds */
+};
+
+/* A transaction around several changes (BEGIN IMMEDIATE: writers wait). */
+int syncstate_begin(struct syncstate *st, struct err *e);
+int syncstate_commit(struct syncstate *st, struct err *e);
+void syncstate_rollback(struct syncstate *st);
+
+/* Save x (replacing the export of that name: *replaced 1).  -EEXIST with
+ * a message naming the export if another one has x's destination. */
+int syncstate_export_put(struct syncstate *st, const struct saved_export *x,
+			 int *replaced, struct err *e);
+/* 1 and *out if name is saved, 0 if not, -errno with e set. */
+int syncstate_export_get(struct syncstate *st, const char *name,
+			 struct saved_export *out, struct err *e);
+/* 1 if removed, 0 if there was none. */
+int syncstate_export_remove(struct syncstate *st, const char *name,
+			    struct err *e);
+/* Call fn for each saved export, by name. */
+int syncstate_exports(struct syncstate *st,
+		      int (*fn)(void *arg, const struct saved_export *x),
+		      void *arg, struct err *e);
+/* The export's latest run: 1 and *out, 0 if it never ran. */
+int syncstate_last_run(struct syncstate *st, const char *name,
+		       struct sync_run *out, struct err *e);
 
 #endif

@@ -59,6 +59,18 @@ void tree_options_free(struct tree_options *o);
 int tree_option(struct tree_options *o, const char *name, const char *value,
 		struct err *e);
 
+/* A -o list ("name=value" items joined by commas) of tree options only:
+ * each is set in o; a path (policy, key, cache, partitions) is made
+ * absolute (tree_absolute_path).  text (may be NULL) receives the items
+ * as set, absolute paths and all: what the history shows.  An unknown
+ * option or a bad value: -EINVAL with e naming it (tree_optlist.c). */
+int tree_options_parse(struct tree_options *o, const char *list,
+		       struct buf *text, struct err *e);
+
+/* An absolute version of path (which need not exist: then made from the
+ * working directory), malloc'd; NULL when out of memory. */
+char *tree_absolute_path(const char *path);
+
 /* Parse the scope option: "all", or scope words joined by '+'.  Returns 0
  * with *out, or -EINVAL. */
 int tree_scope_parse(const char *s, unsigned *out);

@@ -17,10 +17,11 @@ static const char history_help[] =
 	"requested, its status (Pending, Processing, Completed, Failed with\n"
 	"its error, Expired once the links of a run made with --links have\n"
 	"expired), when its links expire, the destination (without secrets),\n"
-	"the tree options, and the files and bytes sent and left unchanged.\n"
+	"the tree options, the saved export it ran for, and the files and\n"
+	"bytes sent and left unchanged.\n"
 	"--json prints one JSON array of objects instead of a table.\n";
 
-static void iso(int64_t t, char *dst, size_t n)
+void cmd_iso_time(int64_t t, char *dst, size_t n)
 {
 	char s[VALUE_UTC_MAX] = "-";
 
@@ -29,8 +30,7 @@ static void iso(int64_t t, char *dst, size_t n)
 	snprintf(dst, n, "%s", s);
 }
 
-/* s as a JSON string. */
-static void json_str(const char *s)
+void cmd_json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -56,29 +56,31 @@ static int show_json(struct show *s, const struct sync_run *r)
 {
 	char req[32], st[32], fin[32], exp[32];
 
-	iso(r->requested, req, sizeof(req));
-	iso(r->expires, exp, sizeof(exp));
-	iso(r->started, st, sizeof(st));
-	iso(r->finished, fin, sizeof(fin));
+	cmd_iso_time(r->requested, req, sizeof(req));
+	cmd_iso_time(r->expires, exp, sizeof(exp));
+	cmd_iso_time(r->started, st, sizeof(st));
+	cmd_iso_time(r->finished, fin, sizeof(fin));
 	printf("%s\n  {\"id\": %" PRId64 ", \"requested\": ", s->n ? "," : "[",
 	       r->id);
-	json_str(req);
+	cmd_json_str(req);
 	printf(", \"started\": ");
-	r->started ? json_str(st) : (void)printf("null");
+	r->started ? cmd_json_str(st) : (void)printf("null");
 	printf(", \"finished\": ");
-	r->finished ? json_str(fin) : (void)printf("null");
+	r->finished ? cmd_json_str(fin) : (void)printf("null");
 	printf(", \"status\": ");
-	json_str(syncstate_status_name(syncstate_status_at(r, s->now)));
+	cmd_json_str(syncstate_status_name(syncstate_status_at(r, s->now)));
 	printf(", \"error\": ");
-	r->error[0] ? json_str(r->error) : (void)printf("null");
+	r->error[0] ? cmd_json_str(r->error) : (void)printf("null");
 	printf(", \"destination\": ");
-	json_str(r->dest);
+	cmd_json_str(r->dest);
 	printf(", \"options\": ");
-	json_str(r->options);
+	cmd_json_str(r->options);
+	printf(", \"export\": ");
+	r->export_name[0] ? cmd_json_str(r->export_name) : (void)printf("null");
 	printf(", \"expires\": ");
-	r->expires ? json_str(exp) : (void)printf("null");
+	r->expires ? cmd_json_str(exp) : (void)printf("null");
 	printf(", \"links\": ");
-	r->links[0] ? json_str(r->links) : (void)printf("null");
+	r->links[0] ? cmd_json_str(r->links) : (void)printf("null");
 	printf(", \"files_sent\": %" PRIu64 ", \"bytes_sent\": %" PRIu64
 	       ", \"skipped\": %" PRIu64 ", \"deleted\": %" PRIu64
 	       ", \"failed\": %" PRIu64 "}",
@@ -100,13 +102,15 @@ static int show_run(void *arg, const struct sync_run *r)
 		printf("%-5s %-20s %-10s %-20s %7s %12s %9s  %s\n", "ID",
 		       "REQUESTED", "STATUS", "EXPIRES", "SENT", "BYTES",
 		       "UNCHANGED", "DESTINATION");
-	iso(r->requested, req, sizeof(req));
-	iso(r->expires, exp, sizeof(exp));
+	cmd_iso_time(r->requested, req, sizeof(req));
+	cmd_iso_time(r->expires, exp, sizeof(exp));
 	printf("%-5" PRId64 " %-20s %-10s %-20s %7" PRIu64 " %12" PRIu64
-	       " %9" PRIu64 "  %s%s%s%s%s\n",
+	       " %9" PRIu64 "  %s%s%s%s%s%s%s%s\n",
 	       r->id, req,
 	       syncstate_status_name(syncstate_status_at(r, s->now)), exp,
-	       r->files_sent, r->bytes_sent, r->skipped, r->dest,
+	       r->files_sent, r->bytes_sent, r->skipped,
+	       r->export_name[0] ? "export " : "", r->export_name,
+	       r->export_name[0] ? ": " : "", r->dest,
 	       r->options[0] ? " -o " : "", r->options, r->error[0] ? ": " : "",
 	       r->error);
 	return 0;

@@ -170,27 +170,13 @@ static int split_opts(struct mount_args *a, char *list, struct err *e)
 	return 0;
 }
 
-/* An absolute version of path (which need not exist), malloc'd. */
-static char *absolute(const char *path)
-{
-	char cwd[PATH_MAX], *r = realpath(path, NULL);
-	struct buf b = BUF_INIT((size_t)2 * PATH_MAX);
-
-	if (r || path[0] == '/')
-		return r ? r : strdup(path);
-	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
-	buf_printf(&b, "%s/%s", cwd, path);
-	return buf_detach(&b, NULL);
-}
-
 static int make_absolute(char **slot)
 {
 	char *abs;
 
 	if (!*slot)
 		return 0;
-	abs = absolute(*slot);
+	abs = tree_absolute_path(*slot);
 	if (!abs)
 		return -ENOMEM;
 	free(*slot);
@@ -249,8 +235,8 @@ int cmd_mount(int argc, char **argv)
 		ret = cmd_usage_error("mount", "needs STORE and MOUNTPOINT");
 	if (ret)
 		goto out;
-	store = absolute(argv[optind]);
-	mnt = absolute(argv[optind + 1]);
+	store = tree_absolute_path(argv[optind]);
+	mnt = tree_absolute_path(argv[optind + 1]);
 	if (a.uid >= 0 || a.gid >= 0) /* the kernel checks the modes */
 		buf_addstr(&a.fuse_opts, ",default_permissions");
 	if (!store || !mnt || make_absolute(&a.tree.policy) ||

@@ -91,32 +91,6 @@ static int parse_num(const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
-/* -o: tree options only (a sync has no FUSE options). */
-static int split_opts(struct sync_args *a, char *list, struct err *e)
-{
-	for (char *save = NULL, *item = strtok_r(list, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
-		char q[80];
-		int ret;
-
-		if (eq)
-			*eq = '\0';
-		ret = tree_option(&a->tree, item, eq ? eq + 1 : NULL, e);
-		if (ret == 0)
-			ret = err_set(
-				e, -EINVAL, "-o: unknown tree option %s",
-				err_quote(q, sizeof(q), item, strlen(item)));
-		if (eq)
-			*eq = '=';
-		if (ret < 0)
-			return ret;
-		buf_printf(&a->opts_text, "%s%s", a->opts_text.len ? "," : "",
-			   item);
-	}
-	return 0;
-}
-
 enum {
 	OPT_DRY = 256,
 	OPT_JOBS,
@@ -190,7 +164,8 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 		int ret;
 
 		if (c == 'o')
-			ret = split_opts(a, optarg, e);
+			ret = tree_options_parse(&a->tree, optarg,
+						 &a->opts_text, e);
 		else if (c == '?' || c == ':')
 			ret = err_set(e, -EINVAL, "unknown option");
 		else if (set_flag(a, c))
@@ -213,9 +188,7 @@ static int parse_args(int argc, char **argv, struct sync_args *a, struct err *e)
 	return 0;
 }
 
-/* The text of DEST: itself, the first line of @FILE, or $NAME of env:NAME.
- * Returns malloc'd text or NULL with e set. */
-static char *dest_text(const char *arg, struct err *e)
+char *cmd_dest_text(const char *arg, struct err *e)
 {
 	char buf[8192];
 	struct stat sb;
@@ -270,7 +243,7 @@ int cmd_parse_dest(const char *arg, struct azure_dest *d, struct err *e)
 	struct azure_env env = { getenv("AZURE_STORAGE_KEY"),
 				 getenv("AZURE_STORAGE_CONNECTION_STRING") };
 	/* NOLINTEND(concurrency-mt-unsafe) */
-	char *text = dest_text(arg, e);
+	char *text = cmd_dest_text(arg, e);
 	int ret;
 
 	if (!text)

@@ -17,6 +17,8 @@ struct command {
 static const struct command commands[] = {
 	{ "audit", cmd_audit,
 	  "list or verify the audit trail of reads and syncs" },
+	{ "export", cmd_export,
+	  "save, list, remove or run exports delivered on every refresh" },
 	{ "generate", cmd_generate,
 	  "create a store filled with a synthetic organization" },
 	{ "import", cmd_import, "load seed-format CSV files as one refresh" },

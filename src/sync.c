@@ -822,6 +822,8 @@ static void audit_run(struct sync_ctx *x, const struct sync_run *run)
 	audit_int(&f, "run", run->id);
 	audit_str(&f, "destination", run->dest);
 	audit_str(&f, "options", run->options);
+	if (run->export_name[0])
+		audit_str(&f, "export", run->export_name);
 	audit_str(&f, "status", syncstate_status_name(run->status));
 	audit_int(&f, "files_sent", (int64_t)run->files_sent);
 	audit_int(&f, "bytes_sent", (int64_t)run->bytes_sent);
@@ -863,6 +865,8 @@ static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
 	snprintf(run->dest, sizeof(run->dest), "%s", o->dest->display);
 	snprintf(run->options, sizeof(run->options), "%s",
 		 o->options_text ? o->options_text : "");
+	snprintf(run->export_name, sizeof(run->export_name), "%s",
+		 o->export_name ? o->export_name : "");
 	run->requested = (int64_t)time(NULL);
 	run->status = RUN_PENDING;
 	ret = o->dry_run ? 0 : syncstate_run_new(x->st, run, e);

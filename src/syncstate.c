@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,9 @@ static const char state_ddl[] =
 	"NULL, requested INTEGER NOT NULL, started INTEGER, finished INTEGER, "
 	"status TEXT NOT NULL, error TEXT, options TEXT, files_sent INTEGER, "
 	"bytes_sent INTEGER, skipped INTEGER, deleted INTEGER, failed "
-	"INTEGER, expires INTEGER, links TEXT);";
+	"INTEGER, expires INTEGER, links TEXT, export TEXT);"
+	"CREATE TABLE IF NOT EXISTS export(name TEXT PRIMARY KEY, dest TEXT "
+	"NOT NULL UNIQUE, options TEXT NOT NULL, created INTEGER NOT NULL);";
 
 static const char *const status_names[] = { "Pending", "Processing",
 					    "Completed", "Failed", "Expired" };
@@ -144,6 +147,8 @@ int syncstate_open(const char *store_path, struct syncstate **out,
 			     "ALTER TABLE run ADD COLUMN expires INTEGER", NULL,
 			     NULL, NULL);
 		sqlite3_exec(st->db, "ALTER TABLE run ADD COLUMN links TEXT",
+			     NULL, NULL, NULL);
+		sqlite3_exec(st->db, "ALTER TABLE run ADD COLUMN export TEXT",
 			     NULL, NULL, NULL);
 	}
 	buf_release(&path);
@@ -362,6 +367,8 @@ static void bind_run(sqlite3_stmt *q, const struct sync_run *r)
 		sqlite3_bind_int64(q, 14, r->expires);
 	if (r->links[0])
 		sqlite3_bind_text(q, 15, r->links, -1, SQLITE_STATIC);
+	if (r->export_name[0])
+		sqlite3_bind_text(q, 16, r->export_name, -1, SQLITE_STATIC);
 }
 
 static int run_exec(struct syncstate *st, const char *sql,
@@ -390,9 +397,9 @@ int syncstate_run_new(struct syncstate *st, struct sync_run *r, struct err *e)
 	return run_exec(st,
 			"INSERT INTO run(dest, requested, started, finished, "
 			"status, error, options, files_sent, bytes_sent, "
-			"skipped, deleted, failed, expires, links) VALUES(?1, "
-			"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, "
-			"?15)",
+			"skipped, deleted, failed, expires, links, export) "
+			"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			"?12, ?14, ?15, ?16)",
 			r, &r->id, e);
 }
 
@@ -404,7 +411,7 @@ int syncstate_run_update(struct syncstate *st, const struct sync_run *r,
 			"?3, finished = ?4, status = ?5, error = ?6, options = "
 			"?7, files_sent = ?8, bytes_sent = ?9, skipped = ?10, "
 			"deleted = ?11, failed = ?12, expires = ?14, links = "
-			"?15 WHERE id = ?13",
+			"?15, export = ?16 WHERE id = ?13",
 			r, NULL, e);
 }
 
@@ -438,6 +445,7 @@ static void read_run(sqlite3_stmt *q, struct sync_run *r)
 	r->failed = (uint64_t)sqlite3_column_int64(q, 12);
 	r->expires = sqlite3_column_int64(q, 13);
 	text_col(q, 14, r->links, sizeof(r->links));
+	text_col(q, 15, r->export_name, sizeof(r->export_name));
 }
 
 int syncstate_runs(struct syncstate *st,
@@ -453,7 +461,7 @@ int syncstate_runs(struct syncstate *st,
 			       "SELECT id, dest, requested, started, finished, "
 			       "status, error, options, files_sent, "
 			       "bytes_sent, skipped, deleted, failed, expires, "
-			       "links FROM run ORDER BY id",
+			       "links, export FROM run ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK)
 		ret = db_fail(st, e, "read the history");
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -465,4 +473,205 @@ int syncstate_runs(struct syncstate *st,
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
+}
+
+/* ---- saved exports -------------------------------------------------------
+ */
+
+static int exec_sql(struct syncstate *st, const char *sql, const char *what,
+		    struct err *e)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		ret = db_fail(st, e, what);
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+int syncstate_begin(struct syncstate *st, struct err *e)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", "begin a change", e);
+}
+
+int syncstate_commit(struct syncstate *st, struct err *e)
+{
+	return exec_sql(st, "COMMIT", "commit a change", e);
+}
+
+void syncstate_rollback(struct syncstate *st)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* One statement with text parameters ?1..?n (NULL: unbound): fn sees each
+ * row.  Called under st->lock. */
+static int query(struct syncstate *st, const char *sql,
+		 const char *const *params, size_t n,
+		 void (*fn)(void *arg, sqlite3_stmt *q), void *arg,
+		 const char *what, struct err *e)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = SQLITE_ERROR, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < n; i++)
+			if (params[i])
+				sqlite3_bind_text(q, (int)i + 1, params[i], -1,
+						  SQLITE_STATIC);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			if (fn)
+				fn(arg, q);
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_fail(st, e, what);
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static void read_export(sqlite3_stmt *q, struct saved_export *x)
+{
+	memset(x, 0, sizeof(*x));
+	text_col(q, 0, x->name, sizeof(x->name));
+	text_col(q, 1, x->dest, sizeof(x->dest));
+	text_col(q, 2, x->options, sizeof(x->options));
+	x->created = sqlite3_column_int64(q, 3);
+}
+
+struct found {
+	int n;
+	struct saved_export *x; /* or NULL: only count */
+};
+
+static void found_export(void *arg, sqlite3_stmt *q)
+{
+	struct found *f = arg;
+
+	if (f->x && f->n == 0)
+		read_export(q, f->x);
+	f->n++;
+}
+
+int syncstate_export_put(struct syncstate *st, const struct saved_export *x,
+			 int *replaced, struct err *e)
+{
+	char created[32];
+	const char *p[4] = { x->name, x->dest, x->options, created };
+	struct saved_export other;
+	struct found f = { 0, &other };
+	int ret;
+
+	snprintf(created, sizeof(created), "%" PRId64, x->created);
+	pthread_mutex_lock(&st->lock);
+	ret = query(st,
+		    "SELECT name, dest, options, created FROM export WHERE "
+		    "dest = ?2 AND name <> ?1",
+		    p, 2, found_export, &f, "read the saved exports", e);
+	if (!ret && f.n)
+		ret = err_set(e, -EEXIST,
+			      "export '%s' already delivers to %s: one export "
+			      "per destination (change that one, or remove it)",
+			      other.name, x->dest);
+	f = (struct found){ 0, NULL };
+	if (!ret)
+		ret = query(st, "SELECT 1 FROM export WHERE name = ?1", p, 1,
+			    found_export, &f, "read the saved exports", e);
+	*replaced = f.n > 0;
+	if (!ret)
+		ret = query(st,
+			    "INSERT OR REPLACE INTO export(name, dest, "
+			    "options, created) VALUES(?1, ?2, ?3, "
+			    "CAST(?4 AS INTEGER))",
+			    p, 4, NULL, NULL, "save the export", e);
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+int syncstate_export_get(struct syncstate *st, const char *name,
+			 struct saved_export *out, struct err *e)
+{
+	struct found f = { 0, out };
+	int ret;
+
+	pthread_mutex_lock(&st->lock);
+	ret = query(st,
+		    "SELECT name, dest, options, created FROM export WHERE "
+		    "name = ?1",
+		    &name, 1, found_export, &f, "read the saved exports", e);
+	pthread_mutex_unlock(&st->lock);
+	return ret ? ret : f.n > 0;
+}
+
+int syncstate_export_remove(struct syncstate *st, const char *name,
+			    struct err *e)
+{
+	int ret;
+
+	pthread_mutex_lock(&st->lock);
+	ret = query(st, "DELETE FROM export WHERE name = ?1", &name, 1, NULL,
+		    NULL, "remove the export", e);
+	if (!ret)
+		ret = sqlite3_changes(st->db) > 0;
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+int syncstate_exports(struct syncstate *st,
+		      int (*fn)(void *arg, const struct saved_export *x),
+		      void *arg, struct err *e)
+{
+	sqlite3_stmt *q = NULL;
+	struct saved_export x;
+	int ret = 0, rc = SQLITE_DONE;
+
+	pthread_mutex_lock(&st->lock);
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, dest, options, created FROM "
+			       "export ORDER BY name",
+			       -1, &q, NULL) != SQLITE_OK)
+		ret = db_fail(st, e, "read the saved exports");
+	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_export(q, &x);
+		pthread_mutex_unlock(&st->lock); /* fn may ask for more */
+		ret = fn(arg, &x);
+		pthread_mutex_lock(&st->lock);
+	}
+	if (!ret && q && rc != SQLITE_DONE)
+		ret = db_fail(st, e, "read the saved exports");
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+struct last {
+	int found;
+	struct sync_run *r;
+};
+
+static void found_run(void *arg, sqlite3_stmt *q)
+{
+	struct last *l = arg;
+
+	read_run(q, l->r);
+	l->found = 1;
+}
+
+int syncstate_last_run(struct syncstate *st, const char *name,
+		       struct sync_run *out, struct err *e)
+{
+	struct last l = { 0, out };
+	int ret;
+
+	pthread_mutex_lock(&st->lock);
+	ret = query(st,
+		    "SELECT id, dest, requested, started, finished, status, "
+		    "error, options, files_sent, bytes_sent, skipped, "
+		    "deleted, failed, expires, links, export FROM run WHERE "
+		    "export = ?1 ORDER BY id DESC LIMIT 1",
+		    &name, 1, found_run, &l, "read the history", e);
+	pthread_mutex_unlock(&st->lock);
+	return ret ? ret : l.found;
 }
