@@ -18,14 +18,14 @@
 #include "sync.h"
 #include "syncstate.h"
 
-/* Save (or replace: *replaced 1) the export name of the store: dest is
+/* Save the export name of the store (0), or replace it (1): dest is
  * DEST's text (a URL with its SAS, azure://...), env what the environment
  * holds for it (kept only if dest needs it), options a -o list of tree
  * options.  Everything is checked first (the name, the destination, the
  * options, the tree opened with them); nothing is sent. */
 int exports_save(const char *store, const char *name, const char *dest,
 		 const struct azure_env *env, const char *options,
-		 int *replaced, struct err *e);
+		 struct err *e);
 
 /* Remove the export and its secret (its history stays). */
 int exports_remove(const char *store, const char *name, struct err *e);

@@ -57,6 +57,23 @@ void cmd_export_report(void *quiet, const struct export_outcome *out)
 
 /* ---- save ---------------------------------------------------------------- */
 
+/* save's -o lists, joined into opts: 0, or the usage error's status. */
+static int save_args(int argc, char **argv, struct buf *opts)
+{
+	int c;
+
+	optind = 1;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
+	while ((c = getopt(argc, argv, "o:")) != -1) {
+		if (c != 'o')
+			return cmd_usage_error("export", "unknown option");
+		buf_printf(opts, "%s%s", opts->len ? "," : "", optarg);
+	}
+	if (argc - optind != 3)
+		return cmd_usage_error("export", "save needs STORE NAME DEST");
+	return 0;
+}
+
 static int save(int argc, char **argv)
 {
 	/* NOLINTBEGIN(concurrency-mt-unsafe): before any thread */
@@ -66,37 +83,27 @@ static int save(int argc, char **argv)
 	struct buf opts = BUF_INIT(8192);
 	struct err e = ERR_INIT;
 	char *dest = NULL;
-	int c, replaced = 0, ret = 0;
+	int ret = save_args(argc, argv, &opts);
 
-	optind = 1;
-	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
-	while ((c = getopt(argc, argv, "o:")) != -1) {
-		if (c != 'o') {
-			buf_release(&opts);
-			return cmd_usage_error("export", "unknown option");
-		}
-		buf_printf(&opts, "%s%s", opts.len ? "," : "", optarg);
-	}
-	if (argc - optind != 3) {
+	if (ret) {
 		buf_release(&opts);
-		return cmd_usage_error("export", "save needs STORE NAME DEST");
+		return ret;
 	}
 	dest = cmd_dest_text(argv[optind + 2], &e);
-	if (!dest)
-		ret = e.code ? e.code : err_set(&e, -ENOMEM, "out of memory");
-	if (!ret)
-		ret = exports_save(argv[optind], argv[optind + 1], dest, &env,
-				   opts.data ? opts.data : "", &replaced, &e);
+	ret = dest ? exports_save(argv[optind], argv[optind + 1], dest, &env,
+				  opts.data ? opts.data : "", &e)
+	      : e.code ? e.code
+		       : err_set(&e, -ENOMEM, "out of memory");
 	if (dest) {
 		OPENSSL_cleanse(dest, strlen(dest));
 		free(dest);
 	}
 	buf_release(&opts);
-	if (ret)
+	if (ret < 0)
 		return cmd_fail(&e);
 	printf("%s export %s (runs after every import; 'collabfs export run "
 	       "%s %s' runs it now)\n",
-	       replaced ? "replaced" : "saved", argv[optind + 1], argv[optind],
+	       ret == 1 ? "replaced" : "saved", argv[optind + 1], argv[optind],
 	       argv[optind + 1]);
 	return 0;
 }

@@ -127,8 +127,9 @@ static int keep(const char *store, const struct saved_export *x,
 
 int exports_save(const char *store, const char *name, const char *dest,
 		 const struct azure_env *env, const char *options,
-		 int *replaced, struct err *e)
+		 struct err *e)
 {
+	int replaced = 0;
 	struct saved_export x = { .created = (int64_t)time(NULL) };
 	struct buf text = BUF_INIT(8192);
 	struct secret s = { .name = (char *)name };
@@ -136,7 +137,6 @@ int exports_save(const char *store, const char *name, const char *dest,
 	struct azure_dest d = { 0 };
 	int ret = check_name(name, e);
 
-	*replaced = 0;
 	tree_options_init(&o);
 	if (!ret)
 		ret = check_dest(dest, env, &s, &d, e);
@@ -147,12 +147,12 @@ int exports_save(const char *store, const char *name, const char *dest,
 		snprintf(x.dest, sizeof(x.dest), "%s", d.display);
 		snprintf(x.options, sizeof(x.options), "%s",
 			 text.data ? text.data : "");
-		ret = keep(store, &x, &s, replaced, e);
+		ret = keep(store, &x, &s, &replaced, e);
 	}
 	azure_dest_free(&d);
 	tree_options_free(&o);
 	buf_release(&text);
-	return ret;
+	return ret ? ret : replaced;
 }
 
 /* ---- remove and list ----------------------------------------------------- */
@@ -183,6 +183,19 @@ static int unknown(struct syncstate *st, const char *store, const char *name,
 	return e->code;
 }
 
+/* Remove name from the state and the secrets file, in st's transaction. */
+static int forget_export(struct syncstate *st, struct secrets *sec,
+			 const char *store, const char *name, struct err *e)
+{
+	int ret = syncstate_export_remove(st, name, e);
+
+	if (ret == 0)
+		return unknown(st, store, name, e);
+	if (ret < 0 || !secrets_drop(sec, name))
+		return ret < 0 ? ret : 0;
+	return secrets_save(sec, e);
+}
+
 int exports_remove(const char *store, const char *name, struct err *e)
 {
 	struct syncstate *st = NULL;
@@ -194,21 +207,15 @@ int exports_remove(const char *store, const char *name, struct err *e)
 	if (ret)
 		return ret;
 	ret = open_state(store, 0, &st, e);
-	if (!ret && st)
+	if (!ret && !st)
+		ret = unknown(NULL, store, name, e);
+	if (!ret)
 		ret = syncstate_begin(st, e);
-	if (!ret && st) {
-		ret = syncstate_export_remove(st, name, e);
-		if (ret == 0)
-			ret = unknown(st, store, name, e);
-		else if (ret > 0 && secrets_drop(&sec, name))
-			ret = secrets_save(&sec, e);
-		else if (ret > 0)
-			ret = 0;
+	if (!ret) {
+		ret = forget_export(st, &sec, store, name, e);
 		ret = ret ? ret : syncstate_commit(st, e);
 		if (ret)
 			syncstate_rollback(st);
-	} else if (!ret) {
-		ret = unknown(NULL, store, name, e);
 	}
 	syncstate_close(st);
 	secrets_free(&sec);
@@ -225,7 +232,7 @@ struct lister {
 static int list_one(void *arg, const struct saved_export *x)
 {
 	struct lister *l = arg;
-	struct sync_run last;
+	struct sync_run last = { .id = 0 };
 	int ret = syncstate_last_run(l->st, x->name, &last, l->e);
 
 	if (ret < 0)
@@ -269,7 +276,7 @@ static int make_plan(const char *store, char *const *names, size_t n,
 	int ret = open_state(store, 0, &st, e);
 
 	for (size_t i = 0; !ret && i < n; i++) {
-		struct saved_export x;
+		struct saved_export x = { .created = 0 };
 		int got = st ? syncstate_export_get(st, names[i], &x, e) : 0;
 
 		if (got < 0)

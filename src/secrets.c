@@ -184,24 +184,31 @@ int secrets_parse(const char *path, const char *text, size_t len,
 	return ret ? ret : check_sections(s, e);
 }
 
+/* Only a regular file of this user, that no one else may read. */
+static int check_mode(const struct stat *sb, const char *path, struct err *e)
+{
+	if (!S_ISREG(sb->st_mode))
+		return err_set(e, -EINVAL, "%s: not a regular file", path);
+	if (sb->st_mode & 077)
+		return err_set(e, -EPERM,
+			       "%s: the secrets file may be read by others "
+			       "(mode %03o): chmod 600 it",
+			       path, (unsigned)(sb->st_mode & 0777));
+	if (sb->st_uid != geteuid())
+		return err_set(e, -EPERM,
+			       "%s: the secrets file belongs to uid %u, not to "
+			       "this user",
+			       path, (unsigned)sb->st_uid);
+	return 0;
+}
+
 static int read_file(int fd, const char *path, struct secrets *s, struct err *e)
 {
 	struct buf b = BUF_INIT(SECRETS_MAX);
 	struct stat sb;
-	int ret = fstat(fd, &sb) ? err_sys(e, 0, "stat", path) : 0;
+	int ret = fstat(fd, &sb) ? err_sys(e, 0, "stat", path)
+				 : check_mode(&sb, path, e);
 
-	if (!ret && !S_ISREG(sb.st_mode))
-		ret = err_set(e, -EINVAL, "%s: not a regular file", path);
-	if (!ret && (sb.st_mode & 077))
-		ret = err_set(e, -EPERM,
-			      "%s: the secrets file may be read by others "
-			      "(mode %03o): chmod 600 it",
-			      path, (unsigned)(sb.st_mode & 0777));
-	if (!ret && sb.st_uid != geteuid())
-		ret = err_set(e, -EPERM,
-			      "%s: the secrets file belongs to uid %u, not to "
-			      "this user",
-			      path, (unsigned)sb.st_uid);
 	if (!ret) {
 		ret = buf_read_fd(&b, fd);
 		if (ret)

@@ -509,25 +509,31 @@ void syncstate_rollback(struct syncstate *st)
 
 /* One statement with text parameters ?1..?n (NULL: unbound): fn sees each
  * row.  Called under st->lock. */
-static int query(struct syncstate *st, const char *sql,
-		 const char *const *params, size_t n,
+struct stmt {
+	const char *sql;
+	const char *const *params;
+	size_t n;
+	const char *what; /* for the message: "cannot WHAT" */
+};
+
+static int query(struct syncstate *st, const struct stmt *s,
 		 void (*fn)(void *arg, sqlite3_stmt *q), void *arg,
-		 const char *what, struct err *e)
+		 struct err *e)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = SQLITE_ERROR, ret = 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK) {
-		for (size_t i = 0; i < n; i++)
-			if (params[i])
-				sqlite3_bind_text(q, (int)i + 1, params[i], -1,
-						  SQLITE_STATIC);
+	if (sqlite3_prepare_v2(st->db, s->sql, -1, &q, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->params[i])
+				sqlite3_bind_text(q, (int)i + 1, s->params[i],
+						  -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 			if (fn)
 				fn(arg, q);
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_fail(st, e, what);
+		ret = db_fail(st, e, s->what);
 	sqlite3_finalize(q);
 	return ret;
 }
@@ -567,9 +573,10 @@ int syncstate_export_put(struct syncstate *st, const struct saved_export *x,
 	snprintf(created, sizeof(created), "%" PRId64, x->created);
 	pthread_mutex_lock(&st->lock);
 	ret = query(st,
-		    "SELECT name, dest, options, created FROM export WHERE "
-		    "dest = ?2 AND name <> ?1",
-		    p, 2, found_export, &f, "read the saved exports", e);
+		    &(struct stmt){ "SELECT name, dest, options, created FROM "
+				    "export WHERE dest = ?2 AND name <> ?1",
+				    p, 2, "read the saved exports" },
+		    found_export, &f, e);
 	if (!ret && f.n)
 		ret = err_set(e, -EEXIST,
 			      "export '%s' already delivers to %s: one export "
@@ -577,15 +584,20 @@ int syncstate_export_put(struct syncstate *st, const struct saved_export *x,
 			      other.name, x->dest);
 	f = (struct found){ 0, NULL };
 	if (!ret)
-		ret = query(st, "SELECT 1 FROM export WHERE name = ?1", p, 1,
-			    found_export, &f, "read the saved exports", e);
+		ret = query(st,
+			    &(struct stmt){ "SELECT 1 FROM export WHERE name "
+					    "= ?1",
+					    p, 1, "read the saved exports" },
+			    found_export, &f, e);
 	*replaced = f.n > 0;
 	if (!ret)
 		ret = query(st,
-			    "INSERT OR REPLACE INTO export(name, dest, "
-			    "options, created) VALUES(?1, ?2, ?3, "
-			    "CAST(?4 AS INTEGER))",
-			    p, 4, NULL, NULL, "save the export", e);
+			    &(struct stmt){ "INSERT OR REPLACE INTO "
+					    "export(name, dest, options, "
+					    "created) VALUES(?1, ?2, ?3, "
+					    "CAST(?4 AS INTEGER))",
+					    p, 4, "save the export" },
+			    NULL, NULL, e);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
@@ -598,9 +610,10 @@ int syncstate_export_get(struct syncstate *st, const char *name,
 
 	pthread_mutex_lock(&st->lock);
 	ret = query(st,
-		    "SELECT name, dest, options, created FROM export WHERE "
-		    "name = ?1",
-		    &name, 1, found_export, &f, "read the saved exports", e);
+		    &(struct stmt){ "SELECT name, dest, options, created FROM "
+				    "export WHERE name = ?1",
+				    &name, 1, "read the saved exports" },
+		    found_export, &f, e);
 	pthread_mutex_unlock(&st->lock);
 	return ret ? ret : f.n > 0;
 }
@@ -611,8 +624,10 @@ int syncstate_export_remove(struct syncstate *st, const char *name,
 	int ret;
 
 	pthread_mutex_lock(&st->lock);
-	ret = query(st, "DELETE FROM export WHERE name = ?1", &name, 1, NULL,
-		    NULL, "remove the export", e);
+	ret = query(st,
+		    &(struct stmt){ "DELETE FROM export WHERE name = ?1", &name,
+				    1, "remove the export" },
+		    NULL, NULL, e);
 	if (!ret)
 		ret = sqlite3_changes(st->db) > 0;
 	pthread_mutex_unlock(&st->lock);
@@ -666,12 +681,15 @@ int syncstate_last_run(struct syncstate *st, const char *name,
 	int ret;
 
 	pthread_mutex_lock(&st->lock);
-	ret = query(st,
-		    "SELECT id, dest, requested, started, finished, status, "
-		    "error, options, files_sent, bytes_sent, skipped, "
-		    "deleted, failed, expires, links, export FROM run WHERE "
-		    "export = ?1 ORDER BY id DESC LIMIT 1",
-		    &name, 1, found_run, &l, "read the history", e);
+	ret = query(
+		st,
+		&(struct stmt){ "SELECT id, dest, requested, started, "
+				"finished, status, error, options, "
+				"files_sent, bytes_sent, skipped, deleted, "
+				"failed, expires, links, export FROM run "
+				"WHERE export = ?1 ORDER BY id DESC LIMIT 1",
+				&name, 1, "read the history" },
+		found_run, &l, e);
 	pthread_mutex_unlock(&st->lock);
 	return ret ? ret : l.found;
 }
