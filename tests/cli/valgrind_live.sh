@@ -2,7 +2,8 @@
 # The mount and the sync leak nothing and touch no uninitialized memory
 # under valgrind: a mount in the foreground read whole and at random
 # offsets, then unmounted; a sync (whole files and parallel blocks) into
-# Azurite, a second one with nothing to send, and history.
+# Azurite, a second one with nothing to send, and history; a saved export
+# saved, run after an import, and removed.
 . "$TESTS_DIR/cli/lib.sh"
 . "$TESTS_DIR/azure/lib.sh"
 command -v valgrind >/dev/null || { echo "no valgrind"; exit 77; }
@@ -56,4 +57,16 @@ check "a refused SAS under valgrind (error path)" bash -c '
 	sed "s/sig=[^&]*/sig=AAAA/" sas.txt >bad.txt && chmod 600 bad.txt
 	valgrind -q --error-exitcode=99 --leak-check=full "$COLLABFS" sync store.db @bad.txt -o "'"$opts"'" 2>err.txt
 	[ $? -eq 1 ]'
+
+# --- saved exports: save, list, run after an import, remove -------------------
+az create vgexport >/dev/null
+az_sas vgexport w >esas.txt
+chmod 600 esas.txt
+check "export save under valgrind" "${vg[@]}" "$COLLABFS" export save store.db vg @esas.txt -o "$opts"
+check "export list --json under valgrind" "${vg[@]}" "$COLLABFS" export list store.db --json
+"$COLLABFS" generate -q --people 40 --months 2 --seed 4 --csv csv
+check "import running the export under valgrind" "${vg[@]}" "$COLLABFS" import -q store.db csv/Meetings.csv
+check "the export delivered the tree ($nfiles files)" test "$(az list vgexport | wc -l)" -eq "$nfiles"
+check "export run (nothing to send) under valgrind" "${vg[@]}" "$COLLABFS" export run -q store.db vg
+check "export remove under valgrind" "${vg[@]}" "$COLLABFS" export remove store.db vg
 finish
