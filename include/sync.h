@@ -20,6 +20,8 @@
 #include "err.h"
 #include "tree.h"
 
+struct sync_run; /* syncstate.h */
+
 struct sync_opts {
 	const char *store;		 /* store path */
 	const struct tree_options *tree; /* the tree options */
@@ -60,5 +62,9 @@ struct sync_result {
 /* Run one sync.  Returns 0 when every file is at the destination, else
  * -errno with e set (the first failure; the others are counted). */
 int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e);
+
+/* The run, as it ended, in the audit trail (a: NULL for none): an entry
+ * "sync" with its destination, options, export, status and counters. */
+void sync_audit_run(struct audit *a, const struct sync_run *run);
 
 #endif

@@ -60,11 +60,12 @@ void cmd_export_report(void *quiet, const struct export_outcome *out)
 /* save's -o lists, joined into opts: 0, or the usage error's status. */
 static int save_args(int argc, char **argv, struct buf *opts)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	int c;
 
 	optind = 1;
 	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread */
-	while ((c = getopt(argc, argv, "o:")) != -1) {
+	while ((c = getopt_long(argc, argv, "o:", none, NULL)) != -1) {
 		if (c != 'o')
 			return cmd_usage_error("export", "unknown option");
 		buf_printf(opts, "%s%s", opts->len ? "," : "", optarg);

@@ -1,9 +1,11 @@
 /* cmd_history.c - `collabfs history STORE [--json]`: past sync runs. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cmd.h"
@@ -137,7 +139,9 @@ int cmd_history(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error("history", "needs STORE");
-	ret = syncstate_open(argv[optind], &st, &e);
+	ret = access(argv[optind], F_OK)
+		      ? err_set(&e, -ENOENT, "%s: no such store", argv[optind])
+		      : syncstate_open(argv[optind], &st, &e);
 	if (!ret)
 		ret = syncstate_runs(st, show_run, &s, &e);
 	syncstate_close(st);

@@ -38,6 +38,10 @@ static int open_state(const char *store, int create, struct syncstate **st,
 	int absent;
 
 	*st = NULL;
+	if (stat(store, &sb))
+		return err_set(e, -ENOENT,
+			       "%s: no such store (import into it first)",
+			       store);
 	buf_printf(&path, "%s.sync/state.db", store);
 	if (path.err)
 		return err_set(e, -ENOMEM, "out of memory");
@@ -333,9 +337,10 @@ static int prepare(struct runner *r, const struct saved_export *x,
 	return 0;
 }
 
-/* A run that failed before it could start: Failed in the history. */
-static void record_failed(const char *store, const struct saved_export *x,
-			  const struct err *why)
+/* A run that failed before it could start: Failed in the history and
+ * the audit trail. */
+static void record_failed(const char *store, struct audit *a,
+			  const struct saved_export *x, const struct err *why)
 {
 	struct err ignore = ERR_INIT;
 	struct syncstate *st = NULL;
@@ -351,6 +356,7 @@ static void record_failed(const char *store, const struct saved_export *x,
 	if (syncstate_open(store, &st, &ignore) == 0)
 		syncstate_run_new(st, &run, &ignore);
 	syncstate_close(st);
+	sync_audit_run(a, &run);
 }
 
 static double since(const struct timespec *t0)
@@ -377,7 +383,7 @@ static int run_one(struct runner *r, const struct saved_export *x)
 	tree_options_init(&o);
 	ret = prepare(r, x, &o, &d, &e);
 	if (ret) {
-		record_failed(r->store, x, &e);
+		record_failed(r->store, r->audit, x, &e);
 	} else {
 		struct sync_opts so = { .store = r->store,
 					.tree = &o,

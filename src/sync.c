@@ -810,12 +810,11 @@ static int delete_extra(struct sync_ctx *x, struct err *e)
 
 /* ---- one run ------------------------------------------------------------- */
 
-/* The run, as it ended, in the audit trail. */
-static void audit_run(struct sync_ctx *x, const struct sync_run *run)
+void sync_audit_run(struct audit *a, const struct sync_run *run)
 {
 	struct buf f = BUF_INIT(1 << 16);
 
-	if (!x->o->audit)
+	if (!a)
 		return;
 	audit_str(&f, "event", "sync");
 	audit_who(&f);
@@ -833,7 +832,7 @@ static void audit_run(struct sync_ctx *x, const struct sync_run *run)
 	if (run->error[0])
 		audit_str(&f, "error", run->error);
 	if (!f.err)
-		audit_add(x->o->audit, f.data);
+		audit_add(a, f.data);
 	buf_release(&f);
 }
 
@@ -853,7 +852,7 @@ static void run_end(struct sync_ctx *x, struct sync_run *run, int ret,
 	run->failed = x->res->failed;
 	run->deleted = x->res->deleted;
 	syncstate_run_update(x->st, run, &ignore);
-	audit_run(x, run);
+	sync_audit_run(x->o->audit, run);
 }
 
 static int run_begin(struct sync_ctx *x, struct sync_run *run, struct err *e)
@@ -960,7 +959,9 @@ int sync_run(const struct sync_opts *o, struct sync_result *res, struct err *e)
 	pthread_mutex_init(&x.lock, NULL);
 	pthread_cond_init(&x.turn, NULL);
 	pthread_cond_init(&x.wake, NULL);
-	ret = syncstate_open(o->store, &x.st, e);
+	ret = access(o->store, F_OK)
+		      ? err_set(e, -ENOENT, "%s: no such store", o->store)
+		      : syncstate_open(o->store, &x.st, e);
 	if (!ret)
 		ret = run_begin(&x, &run, e);
 	if (!ret)
