@@ -100,6 +100,15 @@ AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=$AZ_A
 url=$(awk -F, 'NR == 2 {print $4}' "$dir"/demo.db.sync/links-*.csv | tail -n 1)
 echo "curl one of them: HTTP $(curl -s -o /dev/null -w '%{http_code}' "$url")"
 echo
+echo "== a saved export: configured once, run after every import (docs/exports.md)"
+az create demo-meetings >/dev/null
+az_sas demo-meetings w >"$dir/sas-meetings.txt"
+chmod 600 "$dir/sas-meetings.txt"
+rm -f "$dir/demo.db.secrets"
+"$cf" export save "$dir/demo.db" meetings @"$dir/sas-meetings.txt" -o key="$dir/key",scope=meetings
+"$cf" export run "$dir/demo.db"
+"$cf" export list "$dir/demo.db"
+echo
 echo "== collabfs history"
 "$cf" history "$dir/demo.db"
 echo
