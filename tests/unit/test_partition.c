@@ -126,7 +126,20 @@ static void test_idset(void)
 		ok &= idset_has(&s, key, (size_t)n) == (i % 7 == 0);
 	}
 	CHECK(ok);
+	for (int i = 0; i < 35000; i += 7 * 611) { /* numbered as added */
+		int n = snprintf(key, sizeof(key), "H%08d", i);
+		size_t kn;
+		ptrdiff_t at = idset_index(&s, key, (size_t)n);
+		const char *k = at < 0 ? NULL : idset_key(&s, (size_t)at, &kn);
+
+		ok &= at == i / 7 && k && kn == (size_t)n &&
+		      memcmp(k, key, kn) == 0;
+	}
+	CHECK(ok);
+	CHECK(idset_index(&s, "H00000001", 9) == -1);
 	CHECK(idset_add(&s, "", 0) == 0 && idset_has(&s, "", 0));
+	CHECK(idset_add(&s, "", 0) == 0 && idset_count(&s) == 5001);
+	CHECK(idset_add(&s, "H00000007", 9) == 0 && idset_count(&s) == 5001);
 	CHECK(!idset_has(&s, "H0000000", 8)); /* a prefix */
 	idset_release(&s);
 	idset_release(&s); /* safe twice */
