@@ -97,9 +97,11 @@ int partition_rows_open(struct partition_members *m, struct store *s,
 void partition_rows_hold(struct partition_rows *r);
 void partition_rows_free(struct partition_rows *r); /* NULL-safe */
 /* Whether the row vals (t's columns in schema order, as store_scan_next
- * gives them) is kept. */
+ * gives them) is kept.  next (NULL: none) is a reader's own hint, 0 at
+ * first: the rows of a parent table are read in the order of its kept
+ * keys, so the key after the last one found is tried before the hash. */
 int partition_rows_keep(const struct partition_rows *r,
-			const struct value *vals);
+			const struct value *vals, size_t *next);
 /* Whether column col of table t is written empty under a partition: a
  * person column other than the row's own person (PersonHistorical's
  * ManagerId), which may name someone outside the partition. */

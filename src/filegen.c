@@ -24,6 +24,7 @@ struct filegen {
 	struct out_col *cols;
 	size_t ncols;
 	const struct partition_rows *rows; /* NULL: every row */
+	size_t rows_next;		   /* partition_rows_keep's hint */
 	uint64_t off;	    /* bytes rendered, from the start of the file */
 	int header_due;	    /* the header is still to be written */
 	int done;	    /* the scan has ended */
@@ -264,7 +265,7 @@ static int next_record(struct filegen *g, struct buf *out, struct err *e)
 		g->done = ret == 0;
 		return ret;
 	}
-	if (g->rows && !partition_rows_keep(g->rows, vals))
+	if (g->rows && !partition_rows_keep(g->rows, vals, &g->rows_next))
 		return 0;
 	if (g->every && g->off >= g->next_ckpt && (ret = checkpoint(g, e)))
 		return ret;

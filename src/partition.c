@@ -573,15 +573,39 @@ void partition_rows_free(struct partition_rows *r)
 	free(r);
 }
 
+/* Whether parent key v is kept: first the key after the last one found
+ * (a file reads its parents in the order they were added), then the
+ * hash. */
+static int parent_kept(const struct partition_rows *r, const struct value *v,
+		       size_t *next)
+{
+	ptrdiff_t i;
+
+	if (v->kind != VAL_TEXT)
+		return 0;
+	if (next && *next < idset_count(&r->parents)) {
+		size_t n;
+		const char *k = idset_key(&r->parents, *next, &n);
+
+		if (n == v->u.s.n && memcmp(k, v->u.s.p, n) == 0) {
+			++*next;
+			return 1;
+		}
+	}
+	i = idset_index(&r->parents, v->u.s.p, v->u.s.n);
+	if (i >= 0 && next)
+		*next = (size_t)i + 1;
+	return i >= 0;
+}
+
 int partition_rows_keep(const struct partition_rows *r,
-			const struct value *vals)
+			const struct value *vals, size_t *next)
 {
 	const struct value *v = &vals[r->col];
 
 	if (!r->parent)
 		return partition_is_member(r->m, v);
-	return v->kind == VAL_TEXT &&
-	       idset_has(&r->parents, v->u.s.p, v->u.s.n);
+	return parent_kept(r, v, next);
 }
 
 /* Whether a row of table t over sp's span has a member in its person
