@@ -125,17 +125,15 @@ struct store_pick {
 };
 int store_scan_open_pick(struct store *s, const struct store_pick *p,
 			 struct store_scan **out, struct err *e);
-/* The same, keeping only the rows whose value f->col (an index in p->cols,
- * of a text column) f->keep() accepts; the test runs inside SQLite, so
- * rows left out cost little.  f must outlive the scan. */
-struct store_filter {
-	int col;
-	int (*keep)(void *arg, const char *p, size_t n);
-	void *arg;
-};
-int store_scan_open_filtered(struct store *s, const struct store_pick *p,
-			     const struct store_filter *f,
-			     struct store_scan **out, struct err *e);
+/* Each of the same rows handed to fn (its values as store_scan_next gives
+ * them, borrowed for the call) from inside SQLite, in the same order: for
+ * a reader that looks at every row once and keeps little, no row is
+ * handed out of SQLite.  fn returns 0 to go on, or -errno with e set to
+ * stop; store_scan_visit returns 0 or that -errno. */
+typedef int (*store_visit_fn)(void *arg, const struct value *vals,
+			      struct err *e);
+int store_scan_visit(struct store *s, const struct store_pick *p,
+		     store_visit_fn fn, void *arg, struct err *e);
 /* The next row: 1 with *vals set (the table's columns in schema order,
  * then the store's HR attributes; borrowed until the next call), 0 at the
  * end, or -errno. */

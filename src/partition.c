@@ -458,32 +458,29 @@ struct partition_rows {
 	struct idset parents; /* keys of parent rows a member took part in */
 };
 
-static int has_id(void *arg, const char *p, size_t n)
+/* A child row (parent key, person): its parent is kept if the person is
+ * a member. */
+static int add_parent(void *arg, const struct value *v, struct err *e)
 {
-	return idset_has(arg, p, n);
+	struct partition_rows *r = arg;
+
+	if (v[0].kind != VAL_TEXT || !partition_is_member(r->m, &v[1]))
+		return 0;
+	return idset_add(&r->parents, v[0].u.s.p, v[0].u.s.n)
+		       ? err_set(e, -ENOMEM, "out of memory")
+		       : 0;
 }
 
-/* Parents whose children are placed with them: one scan of the children
- * over the span, only the members' rows coming back. */
+/* Parents whose children are placed with them: the children over the
+ * span, each looked at inside SQLite (none handed out). */
 static int parents_placed(struct partition_rows *r, struct store *s,
 			  const struct table *ct,
 			  const struct partition_span *sp, struct err *e)
 {
 	int cols[2] = { col_with(ct, COL_PARENT), person_col(ct) };
 	struct store_pick pk = { ct, sp->t0, sp->t1, cols, 2 };
-	struct store_filter f = { 1, has_id, &r->m->ids };
-	struct store_scan *sc = NULL;
-	const struct value *v;
-	int ret = store_scan_open_filtered(s, &pk, &f, &sc, e);
 
-	while (!ret && (ret = store_scan_next(sc, &v, e)) == 1) {
-		ret = 0;
-		if (v[0].kind == VAL_TEXT &&
-		    idset_add(&r->parents, v[0].u.s.p, v[0].u.s.n))
-			ret = err_set(e, -ENOMEM, "out of memory");
-	}
-	store_scan_close(sc);
-	return ret;
+	return store_scan_visit(s, &pk, add_parent, r, e);
 }
 
 /* Whether the children read by sc (rekeyed) include a member. */

@@ -353,30 +353,18 @@ static int check_file(const char *path, unsigned flags, struct err *e)
 /* A new store (nobody can be reading it) is loaded with a rollback journal
  * and its indexes are built after the rows: its first refresh writes each
  * page once.  Every later refresh runs in WAL mode beside readers. */
-#define FILTER_PTR   "collabfs_filter"
-#define FILTER_PARAM 20 /* past ?1, ?2 (the span) and ?3... (a position) */
+#define VISIT_PTR   "collabfs_visit"
+#define VISIT_PARAM 20 /* past ?1, ?2 (the span) */
 
-/* collabfs_keep(value, filter): the filter's verdict on a text value, so
- * that a scan's rows are tested inside SQLite and only those kept come
- * back (a row handed out costs more than the test). */
-static void keep_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const struct store_filter *f =
-		argc == 2 ? sqlite3_value_pointer(argv[1], FILTER_PTR) : NULL;
-	const char *p = (const char *)sqlite3_value_text(argv[0]);
-
-	sqlite3_result_int(
-		ctx, f && p &&
-			     f->keep(f->arg, p,
-				     (size_t)sqlite3_value_bytes(argv[0])));
-}
+static void visit_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static void visit_final(sqlite3_context *ctx);
 
 static int configure(struct store *s, int fresh, struct err *e)
 {
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_create_function(s->db, "collabfs_keep", 2, SQLITE_UTF8, NULL,
-				keep_fn, NULL, NULL);
+	sqlite3_create_function(s->db, "collabfs_visit", -1, SQLITE_UTF8, NULL,
+				NULL, visit_step, visit_final);
 	if (s->flags & STORE_READONLY)
 		return exec(s, "PRAGMA query_only = 1", e, "open the store");
 	s->bulk = fresh;
@@ -1651,12 +1639,15 @@ int store_each_touch(struct store *s, int64_t refresh_id,
 struct store_scan {
 	struct store *s;
 	const struct table *t;
-	const struct store_filter *filter; /* NULL: every row */
 	sqlite3_stmt *st;
-	size_t nv;	    /* values per row */
-	int tcol;	    /* SQL column of _t (after the values) */
-	struct value *vals; /* [nv] */
-	int *pick;	    /* [nv]: the columns chosen, or NULL for all */
+	size_t nv;	      /* values per row */
+	int tcol;	      /* SQL column of _t (after the values) */
+	struct value *vals;   /* [nv] */
+	int *pick;	      /* [nv]: the columns chosen, or NULL for all */
+	store_visit_fn visit; /* store_scan_visit: each row's reader, */
+	void *visit_arg;
+	struct err *visit_e;
+	int visit_ret; /* and what it returned */
 };
 
 /* The schema column of value i of the scan's rows (NULL: an HR
@@ -1719,10 +1710,6 @@ static void where_rows(sqlite3_str *q, const struct store_scan *sc,
 	const struct table *t = sc->t;
 	size_t nk = schema_nkeys(t);
 
-	if (sc->filter)
-		sqlite3_str_appendf(q, "collabfs_keep(\"%w\", ?%d) AND ",
-				    scan_name(sc, (size_t)sc->filter->col),
-				    FILTER_PARAM);
 	/* From a position, the row value is the only lower bound on _t (the
 	 * position lies inside [?1, ?2)): given "_t >= ?1" as well, SQLite
 	 * seeks on that and filters every row before the position. */
@@ -1746,35 +1733,48 @@ static void where_rows(sqlite3_str *q, const struct store_scan *sc,
 	sqlite3_str_appendall(q, ")");
 }
 
-static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
+/* The columns of the scan's values, each followed by ", " (a datetime's
+ * offset too). */
+static void select_values(sqlite3_str *q, const struct store_scan *sc)
 {
-	const struct table *t = sc->t;
-	sqlite3_str *q = sqlite3_str_new(sc->s->db);
-	size_t nk = schema_nkeys(t);
-
-	sqlite3_str_appendall(q, "SELECT ");
 	for (size_t i = 0; i < sc->nv; i++) {
 		sqlite3_str_appendf(q, "\"%w\", ", scan_name(sc, i));
 		if (scan_is_time(sc, i))
 			sqlite3_str_appendf(q, "\"%w_off\", ",
 					    scan_name(sc, i));
 	}
-	sqlite3_str_appendf(q, "_t FROM \"%w\" WHERE ", t->dir);
+}
+
+static int prepare_scan(struct store_scan *sc, enum scan_where w, struct err *e)
+{
+	const struct table *t = sc->t;
+	sqlite3_str *q = sqlite3_str_new(sc->s->db);
+	size_t nk = schema_nkeys(t);
+
+	if (sc->visit) /* one aggregate row: the values go to visit_step */
+		sqlite3_str_appendf(q, "SELECT collabfs_visit(?%d, ",
+				    VISIT_PARAM);
+	else
+		sqlite3_str_appendall(q, "SELECT ");
+	select_values(q, sc);
+	sqlite3_str_appendf(q, "_t%s FROM \"%w\" WHERE ", sc->visit ? ")" : "",
+			    t->dir);
 	where_rows(q, sc, w);
-	if (w != SCAN_PARENT) /* the order of its children is no matter */
-		sqlite3_str_appendall(q, " ORDER BY _t");
-	for (size_t k = 0; k < nk && w != SCAN_PARENT; k++)
+	if (w == SCAN_PARENT || sc->visit) /* no order to give */
+		return prepare_str(sc->s, q, &sc->st, e);
+	sqlite3_str_appendall(q, " ORDER BY _t");
+	for (size_t k = 0; k < nk; k++)
 		sqlite3_str_appendf(q, ", \"%w\"", t->cols[k].name);
 	return prepare_str(sc->s, q, &sc->st, e);
 }
 
 /* What a scan reads: table t's rows chosen by w, the columns of p (NULL:
- * all of them), those filter f keeps (NULL: all). */
+ * all of them), handed out or to visit (NULL: handed out). */
 struct scan_req {
 	const struct table *t;
 	enum scan_where w;
 	const struct store_pick *p;
-	const struct store_filter *f;
+	store_visit_fn visit;
 };
 
 static int scan_make(struct store *s, const struct scan_req *rq,
@@ -1790,7 +1790,7 @@ static int scan_make(struct store *s, const struct scan_req *rq,
 		return err_set(e, -ENOMEM, "out of memory");
 	sc->s = s;
 	sc->t = rq->t;
-	sc->filter = rq->f;
+	sc->visit = rq->visit;
 	sc->nv = pick ? npick
 		      : rq->t->ncols + (rq->t->hr_attributes ? s->nhr : 0);
 	if (pick && (sc->pick = calloc(npick + 1, sizeof(int))))
@@ -1847,28 +1847,29 @@ static int check_pick(const struct store *s, const struct table *t,
 	return 0;
 }
 
-int store_scan_open_filtered(struct store *s, const struct store_pick *p,
-			     const struct store_filter *f,
-			     struct store_scan **out, struct err *e)
+int store_scan_visit(struct store *s, const struct store_pick *p,
+		     store_visit_fn fn, void *arg, struct err *e)
 {
+	struct scan_req rq = { p->table, SCAN_RANGE, p, fn };
 	struct store_scan *sc = NULL;
-	int ret;
+	int ret, rc;
 
-	*out = NULL;
 	if (check_pick(s, p->table, p->cols, p->ncols, e))
 		return -EINVAL;
-	if (f->col < 0 || (size_t)f->col >= p->ncols)
-		return err_set(e, -EINVAL, "a filter on no picked column");
-	{
-		struct scan_req rq = { p->table, SCAN_RANGE, p, f };
-
-		ret = scan_make(s, &rq, &sc, e);
-	}
+	ret = scan_bind(&sc, scan_make(s, &rq, &sc, e), p->t0, p->t1);
 	if (ret)
 		return ret;
-	sqlite3_bind_pointer(sc->st, FILTER_PARAM, (void *)f, FILTER_PTR, NULL);
-	*out = sc;
-	return scan_bind(out, 0, p->t0, p->t1);
+	sc->visit_arg = arg;
+	sc->visit_e = e;
+	sqlite3_bind_pointer(sc->st, VISIT_PARAM, sc, VISIT_PTR, NULL);
+	while ((rc = sqlite3_step(sc->st)) == SQLITE_ROW)
+		;
+	if (sc->visit_ret)
+		ret = sc->visit_ret;
+	else if (rc != SQLITE_DONE)
+		ret = db_fail(s, rc, e, "read the store");
+	store_scan_close(sc);
+	return ret;
 }
 
 int store_scan_open_pick(struct store *s, const struct store_pick *p,
@@ -1975,23 +1976,16 @@ int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 	return 0;
 }
 
-/* The value of SQL column c as the schema column's type.  One
- * sqlite3_column_value per column, then sqlite3_value_* on it: the
- * sqlite3_column_* accessors each take and leave the connection's API
- * state, two or three times per value, which cost a fifth of a file's
- * rendering.  The connection is opened with SQLITE_OPEN_NOMUTEX, so the
- * "unprotected" value may be read with the sqlite3_value_* calls. */
-static int scan_value(sqlite3_stmt *st, int c, const struct column *col,
-		      struct value *v)
+/* A stored value sv (and off, a datetime's offset) as the schema column's
+ * type. */
+static void value_of(sqlite3_value *sv, sqlite3_value *off,
+		     const struct column *col, struct value *v)
 {
-	sqlite3_value *sv = sqlite3_column_value(st, c);
 	int type = sqlite3_value_type(sv);
 
 	if (type == SQLITE_NULL) {
 		v->kind = VAL_NULL;
 	} else if (col && col->type == COL_DATETIME) {
-		sqlite3_value *off = sqlite3_column_value(st, c + 1);
-
 		v->kind = VAL_TIME;
 		v->u.t.ms = sqlite3_value_int64(sv);
 		v->u.t.has_off = sqlite3_value_type(off) != SQLITE_NULL;
@@ -2007,7 +2001,61 @@ static int scan_value(sqlite3_stmt *st, int c, const struct column *col,
 		v->u.s.p = (const char *)sqlite3_value_text(sv);
 		v->u.s.n = (size_t)sqlite3_value_bytes(sv);
 	}
-	return c + (col && col->type == COL_DATETIME ? 2 : 1);
+}
+
+static int is_time(const struct column *col)
+{
+	return col && col->type == COL_DATETIME;
+}
+
+/* The value of SQL column c as the schema column's type.  One
+ * sqlite3_column_value per column, then sqlite3_value_* on it: the
+ * sqlite3_column_* accessors each take and leave the connection's API
+ * state, two or three times per value, which cost a fifth of a file's
+ * rendering.  The connection is opened with SQLITE_OPEN_NOMUTEX, so the
+ * "unprotected" value may be read with the sqlite3_value_* calls. */
+static int scan_value(sqlite3_stmt *st, int c, const struct column *col,
+		      struct value *v)
+{
+	value_of(sqlite3_column_value(st, c),
+		 is_time(col) ? sqlite3_column_value(st, c + 1) : NULL, col, v);
+	return c + (is_time(col) ? 2 : 1);
+}
+
+/* collabfs_visit(scan, values...): each row of a store_scan_visit, its
+ * values handed to the scan's reader without leaving SQLite.  The scan
+ * is looked up once per statement, in the aggregate's context. */
+static void visit_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store_scan **at =
+		sqlite3_aggregate_context(ctx, sizeof(struct store_scan *));
+	struct store_scan *sc;
+	int c = 1;
+
+	if (!at || argc < 1)
+		return;
+	if (!*at)
+		*at = sqlite3_value_pointer(argv[0], VISIT_PTR);
+	sc = *at;
+	if (!sc || sc->visit_ret)
+		return;
+	for (size_t i = 0; i < sc->nv; i++) {
+		const struct column *col = scan_col(sc, i);
+
+		if (c + is_time(col) >= argc)
+			return;
+		value_of(argv[c], is_time(col) ? argv[c + 1] : NULL, col,
+			 &sc->vals[i]);
+		c += 1 + is_time(col);
+	}
+	sc->visit_ret = sc->visit(sc->visit_arg, sc->vals, sc->visit_e);
+	if (sc->visit_ret) /* stops the statement */
+		sqlite3_result_error(ctx, "a row visitor stopped", -1);
+}
+
+static void visit_final(sqlite3_context *ctx)
+{
+	sqlite3_result_null(ctx);
 }
 
 int store_scan_next(struct store_scan *sc, const struct value **vals,
