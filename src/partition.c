@@ -456,6 +456,7 @@ struct partition_rows {
 	int col;	      /* the value the test reads */
 	int parent;	      /* a parent table: col is its key, in parents */
 	struct idset parents; /* keys of parent rows a member took part in */
+	int first_only;	      /* stop at the first (partition_rows_any) */
 };
 
 /* A child row (parent key, person): its parent is kept if the person is
@@ -510,7 +511,8 @@ static int parents_probed(struct partition_rows *r, struct store *s,
 
 	if (!ret)
 		ret = store_scan_open_children(s, ct, &who, 1, &kids, e);
-	while (!ret && (ret = store_scan_next(sc, &v, e)) == 1) {
+	while (!ret && !(r->first_only && idset_count(&r->parents)) &&
+	       (ret = store_scan_next(sc, &v, e)) == 1) {
 		ret = store_scan_rekey(kids, &v[0], e);
 		if (!ret)
 			ret = any_member(r->m, kids, e);
@@ -524,9 +526,9 @@ static int parents_probed(struct partition_rows *r, struct store *s,
 	return ret;
 }
 
-int partition_rows_open(struct partition_members *m, struct store *s,
-			const struct partition_span *sp,
-			struct partition_rows **out, struct err *e)
+static int rows_open(struct partition_members *m, struct store *s,
+		     const struct partition_span *sp, int first_only,
+		     struct partition_rows **out, struct err *e)
 {
 	const struct table *t = sp->table;
 	struct partition_rows *r = calloc(1, sizeof(*r));
@@ -541,6 +543,7 @@ int partition_rows_open(struct partition_members *m, struct store *s,
 	partition_members_hold(m);
 	r->m = m;
 	r->parent = ct != NULL;
+	r->first_only = first_only;
 	r->col = ct ? col_with(t, COL_KEY) : person_col(t);
 	if (ct && t->instant == INSTANT_CHILDREN)
 		ret = parents_probed(r, s, ct, sp, e);
@@ -554,6 +557,13 @@ int partition_rows_open(struct partition_members *m, struct store *s,
 	}
 	*out = r;
 	return 0;
+}
+
+int partition_rows_open(struct partition_members *m, struct store *s,
+			const struct partition_span *sp,
+			struct partition_rows **out, struct err *e)
+{
+	return rows_open(m, s, sp, 0, out, e);
 }
 
 void partition_rows_hold(struct partition_rows *r)
@@ -636,7 +646,7 @@ int partition_rows_any(struct partition_members *m, struct store *s,
 		return first_member(m, s, t, sp, e);
 	if (t->instant != INSTANT_CHILDREN) /* children placed with them */
 		return first_member(m, s, ct, sp, e);
-	ret = partition_rows_open(m, s, sp, &r, e);
+	ret = rows_open(m, s, sp, 1, &r, e); /* to the first call kept */
 	if (!ret && r)
 		ret = idset_count(&r->parents) > 0;
 	partition_rows_free(r);
