@@ -323,6 +323,26 @@ static int write_all(int fd, const struct buf *b)
 	return fsync(fd);
 }
 
+/* Make the rename of path durable: fsync its folder (best effort: the
+ * file itself is complete either way). */
+static void sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(slash == path ? 1 : slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
 int secrets_save(const struct secrets *s, struct err *e)
 {
 	struct buf b = BUF_INIT(SECRETS_MAX), tmp = BUF_INIT(8192);
@@ -344,6 +364,8 @@ int secrets_save(const struct secrets *s, struct err *e)
 		ret = err_sys(e, 0, "write the secrets file", tmp.data);
 	if (!ret && rename(tmp.data, s->path))
 		ret = err_sys(e, 0, "replace the secrets file", s->path);
+	if (!ret)
+		sync_dir(s->path);
 	if (ret && tmp.data)
 		unlink(tmp.data);
 	if (b.data)
