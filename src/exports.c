@@ -28,6 +28,18 @@ static int check_name(const char *name, struct err *e)
 		       err_quote(q, sizeof(q), name, n), EXPORT_NAME_MAX);
 }
 
+/* Non-zero (e set) if there is no store at store: every command needs
+ * one, so a mistyped path fails loudly. */
+static int store_missing(const char *store, struct err *e)
+{
+	struct stat sb;
+
+	if (stat(store, &sb) == 0)
+		return 0;
+	return err_set(e, -ENOENT, "%s: no such store (import into it first)",
+		       store);
+}
+
 /* The store's sync state; with create 0, *st is NULL (and 0 returned)
  * when the store has none yet: no export was ever saved. */
 static int open_state(const char *store, int create, struct syncstate **st,
@@ -38,10 +50,8 @@ static int open_state(const char *store, int create, struct syncstate **st,
 	int absent;
 
 	*st = NULL;
-	if (stat(store, &sb))
-		return err_set(e, -ENOENT,
-			       "%s: no such store (import into it first)",
-			       store);
+	if (store_missing(store, e))
+		return e->code;
 	buf_printf(&path, "%s.sync/state.db", store);
 	if (path.err)
 		return err_set(e, -ENOMEM, "out of memory");
@@ -81,13 +91,10 @@ static int check_tree(const char *store, const char *options,
 		      struct tree_options *o, struct buf *text, struct err *e)
 {
 	struct tree *t = NULL;
-	struct stat sb;
 	int ret;
 
-	if (stat(store, &sb))
-		return err_set(e, -ENOENT,
-			       "%s: no such store (import into it first)",
-			       store);
+	if (store_missing(store, e))
+		return e->code;
 	ret = tree_options_parse(o, options, text, e);
 	if (!ret && text->err)
 		ret = err_set(e, -ENOMEM, "out of memory");

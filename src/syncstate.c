@@ -422,6 +422,12 @@ static void text_col(sqlite3_stmt *q, int col, char *dst, size_t n)
 	snprintf(dst, n, "%s", p ? (const char *)p : "");
 }
 
+/* The columns read_run reads, in its order. */
+#define RUN_SELECT                                                       \
+	"SELECT id, dest, requested, started, finished, status, error, " \
+	"options, files_sent, bytes_sent, skipped, deleted, failed, "    \
+	"expires, links, export FROM run"
+
 static void read_run(sqlite3_stmt *q, struct sync_run *r)
 {
 	const unsigned char *s;
@@ -457,12 +463,8 @@ int syncstate_runs(struct syncstate *st,
 	int ret = 0, rc = SQLITE_DONE;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, dest, requested, started, finished, "
-			       "status, error, options, files_sent, "
-			       "bytes_sent, skipped, deleted, failed, expires, "
-			       "links, export FROM run ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, RUN_SELECT " ORDER BY id", -1, &q,
+			       NULL) != SQLITE_OK)
 		ret = db_fail(st, e, "read the history");
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		read_run(q, &r);
@@ -538,6 +540,9 @@ static int query(struct syncstate *st, const struct stmt *s,
 	return ret;
 }
 
+/* The columns read_export reads, in its order. */
+#define EXPORT_SELECT "SELECT name, dest, options, created FROM export"
+
 static void read_export(sqlite3_stmt *q, struct saved_export *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -573,8 +578,8 @@ int syncstate_export_put(struct syncstate *st, const struct saved_export *x,
 	snprintf(created, sizeof(created), "%" PRId64, x->created);
 	pthread_mutex_lock(&st->lock);
 	ret = query(st,
-		    &(struct stmt){ "SELECT name, dest, options, created FROM "
-				    "export WHERE dest = ?2 AND name <> ?1",
+		    &(struct stmt){ EXPORT_SELECT
+				    " WHERE dest = ?2 AND name <> ?1",
 				    p, 2, "read the saved exports" },
 		    found_export, &f, e);
 	if (!ret && f.n)
@@ -610,9 +615,8 @@ int syncstate_export_get(struct syncstate *st, const char *name,
 
 	pthread_mutex_lock(&st->lock);
 	ret = query(st,
-		    &(struct stmt){ "SELECT name, dest, options, created FROM "
-				    "export WHERE name = ?1",
-				    &name, 1, "read the saved exports" },
+		    &(struct stmt){ EXPORT_SELECT " WHERE name = ?1", &name, 1,
+				    "read the saved exports" },
 		    found_export, &f, e);
 	pthread_mutex_unlock(&st->lock);
 	return ret ? ret : f.n > 0;
@@ -643,10 +647,8 @@ int syncstate_exports(struct syncstate *st,
 	int ret = 0, rc = SQLITE_DONE;
 
 	pthread_mutex_lock(&st->lock);
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT name, dest, options, created FROM "
-			       "export ORDER BY name",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, EXPORT_SELECT " ORDER BY name", -1, &q,
+			       NULL) != SQLITE_OK)
 		ret = db_fail(st, e, "read the saved exports");
 	while (!ret && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		read_export(q, &x);
@@ -681,15 +683,12 @@ int syncstate_last_run(struct syncstate *st, const char *name,
 	int ret;
 
 	pthread_mutex_lock(&st->lock);
-	ret = query(
-		st,
-		&(struct stmt){ "SELECT id, dest, requested, started, "
-				"finished, status, error, options, "
-				"files_sent, bytes_sent, skipped, deleted, "
-				"failed, expires, links, export FROM run "
-				"WHERE export = ?1 ORDER BY id DESC LIMIT 1",
-				&name, 1, "read the history" },
-		found_run, &l, e);
+	ret = query(st,
+		    &(struct stmt){ RUN_SELECT
+				    " WHERE export = ?1 ORDER BY id DESC "
+				    "LIMIT 1",
+				    &name, 1, "read the history" },
+		    found_run, &l, e);
 	pthread_mutex_unlock(&st->lock);
 	return ret ? ret : l.found;
 }
