@@ -246,4 +246,51 @@ int store_each_touch(struct store *s, int64_t refresh_id,
 			       int64_t last_day, void *),
 		     void *arg, struct err *e);
 
+/* ---- activity tallies -----------------------------------------------------
+ *
+ * Bytes the activity module keeps per (interval, period start, HR row id)
+ * so that a view need not read every event of its period (activity_tally.h
+ * gives them a meaning; the store only keeps them).  They are current when
+ * the meta record activity_tally is "<layout> <last refresh>": a refresh
+ * by a collabfs that does not keep them leaves the record behind, and
+ * readers then compute from the rows.
+ */
+struct store_tally {
+	int interval;  /* enum period_interval */
+	int64_t start; /* the period's first second */
+	const char *hr;
+	size_t nhr; /* PersonHistoricalId the events name */
+	const void *data;
+	size_t len; /* the tally, encoded */
+};
+
+/* Called for each tally read; non-zero stops and is returned. */
+typedef int (*store_tally_fn)(void *arg, const struct store_tally *t);
+
+/* 1 if the tallies of layout are current at the version s reads, 0 if not
+ * (none, another layout, or a later refresh did not update them). */
+int store_tally_current(struct store *s, int64_t layout, struct err *e);
+/* The tallies of key's (interval, start), ordered by hr, to fn. */
+int store_tally_read(struct store *s, const struct store_tally *key,
+		     store_tally_fn fn, void *arg, struct err *e);
+
+/* For a refresh keeping the tallies: its store (to read the rows it
+ * wrote), and the runs of days it touched in table t (touch_each's fn). */
+struct store *store_refresh_store(struct store_refresh *r);
+int store_refresh_touched(const struct store_refresh *r, const struct table *t,
+			  int (*fn)(int64_t first, int64_t last, void *arg),
+			  void *arg);
+/* 1 if the tallies of layout were current before this refresh, 0 if they
+ * must be rebuilt (the table is created here for an older store). */
+int store_tally_was_current(struct store_refresh *r, int64_t layout,
+			    struct err *e);
+/* Remove the tallies of one period; interval < 0: all of them. */
+int store_tally_clear(struct store_refresh *r, int interval, int64_t start,
+		      struct err *e);
+/* Add (or replace) one tally. */
+int store_tally_put(struct store_refresh *r, const struct store_tally *t,
+		    struct err *e);
+/* Record the tallies of layout as current as of this refresh. */
+int store_tally_mark(struct store_refresh *r, int64_t layout, struct err *e);
+
 #endif

@@ -1,18 +1,11 @@
 /* activity.c - the activity views.  See activity.h and docs/activity.md.
  *
- * One pass per table over the rows of the period, only the columns needed
- * (store_scan_open_pick):
  *   1. HR rows valid in the period: people, departments, and one *unit*
  *      per (person, department) that metrics are added to;
- *   2. meetings (start, length, canceled), then their participants, and
- *      call participants: intervals, kept (the period's meetings and calls
- *      are few next to its messages);
- *   3. per unit, the intervals sorted: meeting union, conflicts, call
- *      union, and U = meetings and calls together, kept as segments;
- *   4. mail and chat participants, streamed: time spent, each piece's part
- *      outside U added to collaboration time;
- *   5. file activities counted.
- * Then the rows of the view, in a stable order.
+ *   2. the events' tallies of the period, one per HR row (kept in the store
+ *      or computed: activity_tally.h), each added to its HR row's unit as
+ *      the scope reads it;
+ * then the rows of the view, in a stable order.
  */
 #include "activity.h"
 
@@ -23,15 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity_tally.h"
 #include "csv.h"
 #include "render.h"
 #include "value.h"
 
 #define HOUR_MS	    3600000.0
-#define MINUTE_MS   60000LL
-#define DAY_MS	    86400000LL
-#define WORK_START  (8 * 3600000LL)  /* 08:00 local */
-#define WORK_END    (17 * 3600000LL) /* 17:00 local */
 #define NO_INDEX    UINT32_MAX
 #define MAP_FIRST   1024
 #define ARRAY_FIRST 256
@@ -171,35 +161,19 @@ struct unit {
 	double m[NMETRICS];
 };
 
-struct meeting {
-	int64_t start_ms, end_ms;
-	int canceled;
-};
-
-/* An interval of a meeting or call, or a stretch of U. */
-struct span {
-	int64_t a, b;
-	uint32_t unit;
-	int16_t off;  /* local offset, minutes east of UTC */
-	uint8_t call; /* a call, not a meeting */
-};
-
 struct act {
 	struct store *s;
 	const struct activity_spec *sp;
 	struct pseudo *ps;
 	struct err *e;
 	struct buf arena, scratch;
-	struct strmap hr_ids, persons, depts, units, meetings;
+	struct strmap hr_ids, persons, depts, units;
 	struct hr_row *hr;
 	struct person *people;
 	struct dept *depts_v;
 	struct unit *units_v;
-	struct meeting *mtg;
-	struct span *spans, *segs; /* segs: U, by unit then time */
-	size_t nhr, capr, npeople, capp, ndepts, capd, nunits, capu, nmtg, capm,
-		nspans, caps, nsegs, capg;
-	size_t *unit_seg; /* [nunits + 1]: each unit's first segment */
+	size_t nhr, capr, npeople, capp, ndepts, capd, nunits, capu;
+	struct tally_set tallies; /* the events', by HR row id */
 };
 
 static int nomem(struct act *x)
@@ -242,13 +216,6 @@ static uint32_t lookup(const struct act *x, const struct strmap *m,
 	/* an empty slot's 0 - 1 is NO_INDEX */
 	return m->cap ? map_find(m, &x->arena, p, n, hash_of(p, n))->val - 1
 		      : NO_INDEX;
-}
-
-static uint32_t lookup_value(const struct act *x, const struct strmap *m,
-			     const struct value *v)
-{
-	return v->kind == VAL_TEXT ? lookup(x, m, v->u.s.p, v->u.s.n)
-				   : NO_INDEX;
 }
 
 /* Append value v of column c (NULL: an HR attribute) as the policy p
@@ -497,370 +464,84 @@ static int load_hr(struct act *x)
 	return ret;
 }
 
-/* The unit an event's PersonHistoricalId counts for, or NO_INDEX. */
-static uint32_t unit_of_event(const struct act *x, const struct value *id)
-{
-	uint32_t h = lookup_value(x, &x->hr_ids, id);
-
-	return h == NO_INDEX ? NO_INDEX : x->hr[h].unit;
-}
-
-/* ---- 2. meetings and calls -------------------------------------------------
+/* ---- 2. the events' tallies ------------------------------------------------
  */
 
-static int add_meeting(struct act *x, const struct value *vals)
-{
-	uint32_t idx;
-	int added = 0;
-	int ret;
-
-	if (vals[0].kind != VAL_TEXT || vals[1].kind != VAL_TIME)
-		return 0;
-	ret = intern(x, &x->meetings, vals[0].u.s.p, vals[0].u.s.n, &idx,
-		     &added);
-	if (ret || !added)
-		return ret;
-	if (array_room(&x->mtg, &x->capm, x->nmtg, sizeof(*x->mtg),
-		       ARRAY_FIRST))
-		return nomem(x);
-	x->mtg[x->nmtg++] = (struct meeting){
-		vals[1].u.t.ms,
-		vals[1].u.t.ms + (vals[2].kind == VAL_INT && vals[2].u.i > 0
-					  ? vals[2].u.i * MINUTE_MS
-					  : 0),
-		vals[3].kind == VAL_INT && vals[3].u.i
-	};
-	return 0;
-}
-
-static int add_span(struct act *x, const struct span *sp)
-{
-	if (array_room(&x->spans, &x->caps, x->nspans, sizeof(*x->spans),
-		       ARRAY_FIRST))
-		return nomem(x);
-	x->spans[x->nspans++] = *sp;
-	return 0;
-}
-
-static int16_t offset_of(const struct value *v)
-{
-	if (v->kind == VAL_TIME && v->u.t.has_off)
-		return v->u.t.off;
-	return 0;
-}
-
-/* MeetingId, PersonHistoricalId, Response, LocalStartTime */
-static int add_attendance(struct act *x, const struct value *vals)
-{
-	uint32_t u = unit_of_event(x, &vals[1]);
-	uint32_t m = lookup_value(x, &x->meetings, &vals[0]);
-	const struct meeting *mt;
-
-	if (u == NO_INDEX || m == NO_INDEX)
-		return 0;
-	mt = &x->mtg[m];
-	if (mt->canceled || (vals[2].kind == VAL_TEXT && vals[2].u.s.n == 8 &&
-			     memcmp(vals[2].u.s.p, "Declined", 8) == 0))
-		return 0;
-	x->units_v[u].m[M_MEETINGS] += 1;
-	return add_span(x, &(struct span){ mt->start_ms, mt->end_ms, u,
-					   offset_of(&vals[3]), 0 });
-}
-
-/* PersonHistoricalId, LocalStartTime, LocalEndTime */
-static int add_call(struct act *x, const struct value *vals)
-{
-	uint32_t u = unit_of_event(x, &vals[0]);
-	int64_t a, b;
-
-	if (u == NO_INDEX || vals[1].kind != VAL_TIME)
-		return 0;
-	x->units_v[u].m[M_CALLS] += 1;
-	a = vals[1].u.t.ms;
-	b = vals[2].kind == VAL_TIME && vals[2].u.t.ms > a ? vals[2].u.t.ms : a;
-	return b > a ? add_span(x, &(struct span){ a, b, u, offset_of(&vals[1]),
-						   1 })
-		     : 0;
-}
-
-typedef int (*row_fn)(struct act *x, const struct value *vals);
-
-/* Every row of table over the period, its columns cols[0..n), to fn. */
-static int each_row(struct act *x, const char *table, const char *const *cols,
-		    size_t n, row_fn fn)
-{
-	struct store_scan *sc = NULL;
-	const struct value *vals;
-	int ret = open_pick(x, table, cols, n, &sc);
-
-	while (!ret && (ret = store_scan_next(sc, &vals, x->e)) == 1)
-		ret = fn(x, vals);
-	store_scan_close(sc);
-	return ret;
-}
-
-static int load_meetings_calls(struct act *x)
-{
-	static const char *const mc[] = { "MeetingId", "StartTime",
-					  "DurationMinutes", "IsCanceled" };
-	static const char *const pc[] = { "MeetingId", "PersonHistoricalId",
-					  "Response", "LocalStartTime" };
-	static const char *const cc[] = { "PersonHistoricalId",
-					  "LocalStartTime", "LocalEndTime" };
-	int ret = 0;
-
-	if (x->sp->areas & AREA_MEETINGS) {
-		ret = each_row(x, "Meetings", mc, 4, add_meeting);
-		if (!ret)
-			ret = each_row(x, "MeetingParticipants", pc, 4,
-				       add_attendance);
-	}
-	if (!ret && (x->sp->areas & AREA_CALLS))
-		ret = each_row(x, "CallParticipants", cc, 3, add_call);
-	return ret;
-}
-
-/* ---- 3. unions, per unit ---------------------------------------------------
- */
-
-static int cmp_span(const void *p, const void *q)
-{
-	const struct span *a = p, *b = q;
-
-	if (a->unit != b->unit)
-		return a->unit < b->unit ? -1 : 1;
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	return (a->b > b->b) - (a->b < b->b);
-}
-
-/* Local time of day (ms) and whether it is a working day, at local ms. */
-static int64_t work_overlap(int64_t la, int64_t lb)
-{
-	int64_t total = 0;
-
-	for (int64_t d = la >= 0 ? la / DAY_MS : -((-la + DAY_MS - 1) / DAY_MS);
-	     d * DAY_MS < lb; d++) {
-		int64_t wd = ((d % 7) + 11) % 7; /* 1970-01-01: Thursday (4) */
-		int64_t ws = d * DAY_MS + WORK_START,
-			we = d * DAY_MS + WORK_END;
-		int64_t a = la > ws ? la : ws, b = lb < we ? lb : we;
-
-		if (wd >= 1 && wd <= 5 && b > a)
-			total += b - a;
-	}
-	return total;
-}
-
-/* The part of [a, b) outside working hours, at offset off minutes. */
-static int64_t after_hours(int64_t a, int64_t b, int off)
-{
-	int64_t shift = (int64_t)off * MINUTE_MS;
-
-	return b > a ? (b - a) - work_overlap(a + shift, b + shift) : 0;
-}
-
-/* Coverage of the sorted intervals s[0..n) of one kind: the union and the
- * time covered twice or more; union stretches to add (may be NULL). */
-struct cover {
-	int64_t uni, multi;
+/* A metric read straight from a tally, when its area is in scope. */
+struct direct {
+	enum metric m;
+	enum tally_field f;
+	unsigned area;
 };
 
-static int64_t max64(int64_t a, int64_t b)
+static const struct direct directs[] = {
+	{ M_MEETING_H, TF_MEETING_H, AREA_MEETINGS },
+	{ M_MEETINGS, TF_MEETINGS, AREA_MEETINGS },
+	{ M_EMAIL_H, TF_EMAIL_H, AREA_MAIL },
+	{ M_EMAILS, TF_EMAILS, AREA_MAIL },
+	{ M_CHAT_H, TF_CHAT_H, AREA_CHAT },
+	{ M_CHATS, TF_CHATS, AREA_CHAT },
+	{ M_CALL_H, TF_CALL_H, AREA_CALLS },
+	{ M_CALLS, TF_CALLS, AREA_CALLS },
+	{ M_CONFLICT_H, TF_CONFLICT_H, AREA_MEETINGS },
+	{ M_FILES, TF_FILES, AREA_FILES },
+};
+
+/* Add what tally t says under the scope areas to unit un: collaboration
+ * time is U (the scope's meetings and calls) and the mail and chat time
+ * outside it. */
+static void add_tally(struct unit *un, const struct tally *t, unsigned areas)
 {
-	return a > b ? a : b;
-}
+	unsigned u = tally_u_of(areas);
+	double collab = t->v[tally_u_field(u, TP_U)];
+	double after = t->v[tally_u_field(u, TP_U_AFTER)];
 
-static int64_t min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-/* Sorted by start: end1 is the furthest end so far, end2 the furthest end
- * of time covered twice; what [a, b) adds to each follows. */
-static void cover_of(const struct span *s, size_t n, int call, struct cover *c)
-{
-	int64_t end1 = INT64_MIN, end2 = INT64_MIN;
-
-	c->uni = c->multi = 0;
-	for (size_t i = 0; i < n; i++) {
-		int64_t a = s[i].a, b = s[i].b, twice = min64(b, end1);
-
-		if (s[i].call != call)
-			continue;
-		c->uni += max64(0, b - max64(a, end1));
-		if (twice > max64(a, end2)) /* no overflow from INT64_MIN */
-			c->multi += twice - max64(a, end2);
-		end2 = max64(end2, twice);
-		end1 = max64(end1, b);
+	if (areas & AREA_MAIL) {
+		collab += t->v[tally_u_field(u, TP_MAIL_OUT)];
+		after += t->v[tally_u_field(u, TP_MAIL_OUT_AFTER)];
 	}
-}
-
-/* Append the union of s[0..n) (both kinds) to the segments, each stretch
- * with the offset of the interval that starts it; its time and after-hours
- * part go to the unit. */
-static int union_segments(struct act *x, const struct span *s, size_t n,
-			  struct unit *u)
-{
-	for (size_t i = 0; i < n;) {
-		struct span seg = s[i];
-
-		for (i++; i < n && s[i].a < seg.b; i++)
-			if (s[i].b > seg.b)
-				seg.b = s[i].b;
-		if (array_room(&x->segs, &x->capg, x->nsegs, sizeof(*x->segs),
-			       ARRAY_FIRST))
-			return nomem(x);
-		x->segs[x->nsegs++] = seg;
-		u->m[M_COLLAB] += (double)(seg.b - seg.a);
-		u->m[M_AFTER_H] += (double)after_hours(seg.a, seg.b, seg.off);
+	if (areas & AREA_CHAT) {
+		collab += t->v[tally_u_field(u, TP_CHAT_OUT)];
+		after += t->v[tally_u_field(u, TP_CHAT_OUT_AFTER)];
 	}
-	return 0;
+	un->m[M_COLLAB] += collab;
+	un->m[M_AFTER_H] += after;
+	for (size_t i = 0; i < sizeof(directs) / sizeof(directs[0]); i++)
+		if (areas & directs[i].area)
+			un->m[directs[i].m] += t->v[directs[i].f];
 }
 
-static int build_unions(struct act *x)
+/* The tallies of the period, each added to the unit of the HR row it
+ * names, in the order of the HR rows (the same sums whether the tallies
+ * were kept or computed).  A tally of an HR row not counted (not valid in
+ * the period, not measured, not a member) is left out. */
+static int add_tallies(struct act *x)
 {
-	size_t i = 0;
+	unsigned areas = x->sp->areas;
+	struct tally_spec ts = { x->sp->t0, x->sp->t1, areas,
+				 1U << tally_u_of(areas) };
+	size_t nhr = x->nhr;
+	size_t *of_hr = malloc((nhr ? nhr : 1) * sizeof(size_t));
+	int ret;
 
-	if (x->nspans)
-		qsort(x->spans, x->nspans, sizeof(*x->spans), cmp_span);
-	x->unit_seg = calloc(x->nunits + 1, sizeof(*x->unit_seg));
-	if (!x->unit_seg)
+	if (!of_hr)
 		return nomem(x);
-	for (uint32_t u = 0; u < x->nunits; u++) {
-		size_t j = i;
-		struct cover mc, cc;
-		struct unit *un = &x->units_v[u];
+	for (size_t h = 0; h < nhr; h++)
+		of_hr[h] = SIZE_MAX;
+	ret = activity_tally_load(x->s, &ts, &x->tallies, NULL, x->e);
+	for (size_t i = 0; !ret && i < idset_count(&x->tallies.ids); i++) {
+		size_t n;
+		const char *id = idset_key(&x->tallies.ids, i, &n);
+		uint32_t h = lookup(x, &x->hr_ids, id, n);
 
-		while (j < x->nspans && x->spans[j].unit == u)
-			j++;
-		cover_of(&x->spans[i], j - i, 0, &mc);
-		cover_of(&x->spans[i], j - i, 1, &cc);
-		un->m[M_MEETING_H] = (double)mc.uni;
-		un->m[M_CONFLICT_H] = (double)mc.multi;
-		un->m[M_CALL_H] = (double)cc.uni;
-		x->unit_seg[u] = x->nsegs;
-		if (union_segments(x, &x->spans[i], j - i, un))
-			return -ENOMEM;
-		i = j;
+		if (h != NO_INDEX)
+			of_hr[h] = i;
 	}
-	x->unit_seg[x->nunits] = x->nsegs;
-	return 0;
-}
-
-/* ---- 4. mail and chat ------------------------------------------------------
- */
-
-/* Add the part of the stretch [a, b) of unit u outside U, and its
- * after-hours part, to the unit's collaboration time. */
-static void add_outside(struct act *x, uint32_t u, int64_t a, int64_t b,
-			int off)
-{
-	const struct span *s = x->segs + x->unit_seg[u];
-	size_t n = x->unit_seg[u + 1] - x->unit_seg[u], lo = 0, hi = n;
-	struct unit *un = &x->units_v[u];
-
-	while (lo < hi) { /* the first segment that ends after a */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s[mid].b <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < n && a < b && s[i].a < b; i++) {
-		if (s[i].a > a) { /* a gap before the segment */
-			un->m[M_COLLAB] += (double)(s[i].a - a);
-			un->m[M_AFTER_H] += (double)after_hours(a, s[i].a, off);
-		}
-		a = s[i].b > a ? s[i].b : a;
-	}
-	if (a < b) {
-		un->m[M_COLLAB] += (double)(b - a);
-		un->m[M_AFTER_H] += (double)after_hours(a, b, off);
-	}
-}
-
-static double num(const struct value *v)
-{
-	return v->kind == VAL_REAL  ? v->u.d
-	       : v->kind == VAL_INT ? (double)v->u.i
-				    : 0;
-}
-
-/* PersonHistoricalId, IsSender, LocalSentTime, PersonTimeSpentInHours,
- * PersonTimeSpentInMinutes */
-static int add_mail(struct act *x, const struct value *vals)
-{
-	uint32_t u = unit_of_event(x, &vals[0]);
-	int sender = vals[1].kind == VAL_INT && vals[1].u.i;
-	double hours =
-		vals[3].kind != VAL_NULL ? num(&vals[3]) : num(&vals[4]) / 60.0;
-	int64_t ms, t;
-
-	if (u == NO_INDEX)
-		return 0;
-	x->units_v[u].m[M_EMAILS] += sender;
-	if (hours <= 0 || vals[2].kind != VAL_TIME)
-		return 0;
-	x->units_v[u].m[M_EMAIL_H] += hours * HOUR_MS;
-	ms = (int64_t)(hours * HOUR_MS + 0.5);
-	t = vals[2].u.t.ms;
-	if (sender)
-		add_outside(x, u, t - ms, t, offset_of(&vals[2]));
-	else
-		add_outside(x, u, t, t + ms, offset_of(&vals[2]));
-	return 0;
-}
-
-/* PersonHistoricalId, IsSender, LocalSentTime, SenderTimeSpentInMinutes */
-static int add_chat(struct act *x, const struct value *vals)
-{
-	uint32_t u = unit_of_event(x, &vals[0]);
-	double minutes = num(&vals[3]);
-	int64_t ms, t;
-
-	if (u == NO_INDEX || vals[1].kind != VAL_INT || !vals[1].u.i)
-		return 0;
-	x->units_v[u].m[M_CHATS] += 1;
-	if (minutes <= 0 || vals[2].kind != VAL_TIME)
-		return 0;
-	x->units_v[u].m[M_CHAT_H] += minutes * (double)MINUTE_MS;
-	ms = (int64_t)(minutes * (double)MINUTE_MS + 0.5);
-	t = vals[2].u.t.ms;
-	add_outside(x, u, t - ms, t, offset_of(&vals[2]));
-	return 0;
-}
-
-/* PersonHistoricalId */
-static int add_file(struct act *x, const struct value *vals)
-{
-	uint32_t u = unit_of_event(x, &vals[0]);
-
-	if (u != NO_INDEX)
-		x->units_v[u].m[M_FILES] += 1;
-	return 0;
-}
-
-static int load_messages(struct act *x)
-{
-	static const char *const mc[] = { "PersonHistoricalId", "IsSender",
-					  "LocalSentTime",
-					  "PersonTimeSpentInHours",
-					  "PersonTimeSpentInMinutes" };
-	static const char *const ic[] = { "PersonHistoricalId", "IsSender",
-					  "LocalSentTime",
-					  "SenderTimeSpentInMinutes" };
-	static const char *const fc[] = { "PersonHistoricalId" };
-	int ret = 0;
-
-	if (x->sp->areas & AREA_MAIL)
-		ret = each_row(x, "MailParticipants", mc, 5, add_mail);
-	if (!ret && (x->sp->areas & AREA_CHAT))
-		ret = each_row(x, "InstantMessageParticipants", ic, 4,
-			       add_chat);
-	if (!ret && (x->sp->areas & AREA_FILES))
-		ret = each_row(x, "FileActivities", fc, 1, add_file);
+	for (size_t h = 0; !ret && h < nhr; h++)
+		if (of_hr[h] != SIZE_MAX)
+			add_tally(&x->units_v[x->hr[h].unit],
+				  &x->tallies.t[of_hr[h]], areas);
+	free(of_hr);
 	return ret;
 }
 
@@ -1179,8 +860,8 @@ static int write_organization(struct act *x, struct buf *out)
 
 static void act_free(struct act *x)
 {
-	struct strmap *maps[] = { &x->hr_ids, &x->persons, &x->depts, &x->units,
-				  &x->meetings };
+	struct strmap *maps[] = { &x->hr_ids, &x->persons, &x->depts,
+				  &x->units };
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		free(maps[i]->slots);
@@ -1190,10 +871,7 @@ static void act_free(struct act *x)
 	free(x->people);
 	free(x->depts_v);
 	free(x->units_v);
-	free(x->mtg);
-	free(x->spans);
-	free(x->segs);
-	free(x->unit_seg);
+	tally_set_release(&x->tallies);
 }
 
 int activity_render(struct store *s, const struct activity_spec *spec,
@@ -1209,14 +887,11 @@ int activity_render(struct store *s, const struct activity_spec *spec,
 	x.e = e;
 	buf_init(&x.arena, SIZE_MAX / 2);
 	buf_init(&x.scratch, 1 << 20);
+	tally_set_init(&x.tallies);
 	header_of(&x, s, out);
 	ret = load_hr(&x);
 	if (!ret)
-		ret = load_meetings_calls(&x);
-	if (!ret)
-		ret = build_unions(&x);
-	if (!ret)
-		ret = load_messages(&x);
+		ret = add_tallies(&x);
 	if (!ret && spec->view->view == VIEW_USER)
 		ret = write_users(&x, out);
 	else if (!ret && spec->view->view == VIEW_DEPARTMENT)

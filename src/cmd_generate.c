@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activity_tally.h"
 #include "cmd.h"
 #include "gen.h"
 #include "import.h"
@@ -95,6 +96,8 @@ static int generate_store(const char *path, const struct gen_options *o,
 		ret = gen_run(o, &sink, st, e);
 	if (ret)
 		sink_end(&ss, NULL);
+	if (!ret)
+		ret = activity_tally_update(ss.r, e);
 	if (!ret) {
 		ret = store_refresh_commit(ss.r, NULL, e);
 		ss.r = NULL;

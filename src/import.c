@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "activity_tally.h"
 #include "csv.h"
 #include "value.h"
 
@@ -968,6 +969,8 @@ int import_paths(const char *store_path, char *const *paths, size_t npaths,
 		ret = store_refresh_begin(s, "import", &r, e);
 	for (size_t i = 0; !ret && i < l.n; i++)
 		ret = import_file(r, &l.v[i], stats, e);
+	if (!ret)
+		ret = activity_tally_update(r, e);
 	if (!ret) {
 		ret = store_refresh_commit(r, &stats->refresh, e);
 		r = NULL;

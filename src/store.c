@@ -46,6 +46,7 @@ struct store_refresh {
 	size_t ndup;
 	char kind[16];			      /* "import", "generate" */
 	struct touch touch[STORE_MAX_TABLES]; /* days touched, per table */
+	sqlite3_stmt *tally_put;	      /* store_tally_put's INSERT */
 };
 
 struct store_loader {
@@ -233,6 +234,14 @@ static const char base_ddl[] =
 	"CREATE TABLE hr_attribute (position INTEGER PRIMARY KEY,\n"
 	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE, added_refresh INTEGER);\n";
 
+/* Activity tallies (store_tally_*): added to older stores by their next
+ * refresh, so not part of the store format's version. */
+static const char tally_ddl[] =
+	"CREATE TABLE IF NOT EXISTS activity_tally (\n"
+	"  interval INTEGER NOT NULL, start INTEGER NOT NULL,\n"
+	"  hr TEXT NOT NULL, tally BLOB NOT NULL,\n"
+	"  PRIMARY KEY (interval, start, hr)) WITHOUT ROWID;\n";
+
 static int create_schema(struct store *s, struct err *e)
 {
 	struct buf b = BUF_INIT(1 << 20);
@@ -242,6 +251,7 @@ static int create_schema(struct store *s, struct err *e)
 		   "BEGIN;\nPRAGMA application_id = %d;\n"
 		   "PRAGMA user_version = %d;\n%s",
 		   STORE_APP_ID, STORE_SCHEMA_VERSION, base_ddl);
+	buf_addstr(&b, tally_ddl);
 	buf_printf(&b,
 		   "INSERT INTO meta VALUES ('created_by', "
 		   "'collabfs %s');\n"
@@ -671,6 +681,7 @@ static void refresh_free(struct store_refresh *r)
 		free(r->dup[k]);
 	for (size_t i = 0; i < STORE_MAX_TABLES; i++)
 		touch_release(&r->touch[i]);
+	sqlite3_finalize(r->tally_put);
 	free(r);
 }
 
@@ -2213,4 +2224,164 @@ int store_identity(struct store *s, struct buf *out, struct err *e)
 	if (rc != SQLITE_ROW)
 		return db_fail(s, rc, e, "read the store");
 	return out->err ? err_set(e, out->err, "out of memory") : 0;
+}
+
+/* ---- activity tallies ---------------------------------------------------- */
+
+/* The meta record saying the tallies are current: "<layout> <refresh>". */
+static int tally_stamp_is(struct store *s, int64_t layout, int64_t refresh,
+			  int *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT value = printf('%lld %lld', ?1, ?2) FROM "
+			  "meta WHERE key = 'activity_tally'",
+			  &st, e);
+	int rc;
+
+	*out = 0;
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, layout);
+	sqlite3_bind_int64(st, 2, refresh);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(s, rc, e, "read the store");
+}
+
+int store_tally_current(struct store *s, int64_t layout, struct err *e)
+{
+	int64_t version;
+	int cur = 0;
+	int ret = query_int(s, "SELECT max(id) FROM refresh", 0, &version, e);
+
+	if (!ret)
+		ret = tally_stamp_is(s, layout, version, &cur, e);
+	return ret ? ret : cur;
+}
+
+int store_tally_read(struct store *s, const struct store_tally *key,
+		     store_tally_fn fn, void *arg, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s,
+			  "SELECT hr, tally FROM activity_tally WHERE "
+			  "interval = ? AND start = ? ORDER BY hr",
+			  &st, e);
+	int rc = SQLITE_DONE;
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int(st, 1, key->interval);
+	sqlite3_bind_int64(st, 2, key->start);
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_tally t = *key;
+
+		t.hr = (const char *)sqlite3_column_text(st, 0);
+		t.nhr = (size_t)sqlite3_column_bytes(st, 0);
+		t.data = sqlite3_column_blob(st, 1);
+		t.len = (size_t)sqlite3_column_bytes(st, 1);
+		ret = fn(arg, &t);
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_fail(s, rc, e, "read the store");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+struct store *store_refresh_store(struct store_refresh *r)
+{
+	return r->s;
+}
+
+int store_refresh_touched(const struct store_refresh *r, const struct table *t,
+			  int (*fn)(int64_t first, int64_t last, void *arg),
+			  void *arg)
+{
+	size_t i = (size_t)(t - schema_tables);
+
+	return i < schema_ntables ? touch_each(&r->touch[i], fn, arg) : 0;
+}
+
+int store_tally_was_current(struct store_refresh *r, int64_t layout,
+			    struct err *e)
+{
+	int cur = 0;
+	int ret = exec(r->s, tally_ddl, e, "add the activity tallies");
+
+	if (!ret)
+		ret = tally_stamp_is(r->s, layout, r->id - 1, &cur, e);
+	return ret ? ret : cur;
+}
+
+int store_tally_clear(struct store_refresh *r, int interval, int64_t start,
+		      struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(r->s,
+			  interval < 0 ? "DELETE FROM activity_tally"
+				       : "DELETE FROM activity_tally WHERE "
+					 "interval = ?1 AND start = ?2",
+			  &st, e);
+	int rc;
+
+	if (ret)
+		return ret;
+	if (interval >= 0) {
+		sqlite3_bind_int(st, 1, interval);
+		sqlite3_bind_int64(st, 2, start);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(r->s, rc, e, "clear activity tallies");
+}
+
+int store_tally_put(struct store_refresh *r, const struct store_tally *t,
+		    struct err *e)
+{
+	int ret = 0, rc;
+
+	if (!r->tally_put)
+		ret = prepare(r->s,
+			      "INSERT OR REPLACE INTO activity_tally VALUES "
+			      "(?, ?, ?, ?)",
+			      &r->tally_put, e);
+	if (ret)
+		return ret;
+	sqlite3_bind_int(r->tally_put, 1, t->interval);
+	sqlite3_bind_int64(r->tally_put, 2, t->start);
+	sqlite3_bind_text(r->tally_put, 3, t->hr, (int)t->nhr, SQLITE_STATIC);
+	sqlite3_bind_blob(r->tally_put, 4, t->data, (int)t->len, SQLITE_STATIC);
+	rc = sqlite3_step(r->tally_put);
+	sqlite3_reset(r->tally_put);
+	return rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(r->s, rc, e, "store activity tallies");
+}
+
+int store_tally_mark(struct store_refresh *r, int64_t layout, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret =
+		prepare(r->s,
+			"INSERT OR REPLACE INTO meta VALUES ('activity_tally', "
+			"printf('%lld %lld', ?1, ?2))",
+			&st, e);
+	int rc;
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, layout);
+	sqlite3_bind_int64(st, 2, r->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE
+		       ? 0
+		       : db_fail(r->s, rc, e, "store activity tallies");
 }
