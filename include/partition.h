@@ -102,6 +102,14 @@ void partition_rows_free(struct partition_rows *r); /* NULL-safe */
  * keys, so the key after the last one found is tried before the hash. */
 int partition_rows_keep(const struct partition_rows *r,
 			const struct value *vals, size_t *next);
+/* For a parent table whose store lists who took part in each row
+ * (store_who_ready): the members as the store's set of people, NULL
+ * otherwise.  A reader then takes the rows kept from store_scan_open_who
+ * with it, which tests each row inside SQLite, instead of testing every
+ * row with partition_rows_keep (which then keeps none: it cannot tell).
+ * Borrowed while r is held. */
+const struct store_people *partition_rows_people(
+	const struct partition_rows *r);
 /* Whether column col of table t is written empty under a partition: a
  * person column other than the row's own person (PersonHistorical's
  * ManagerId), which may name someone outside the partition. */

@@ -170,6 +170,40 @@ struct store_scan_from {
 int store_scan_open_at(struct store *s, const struct store_scan_from *from,
 		       struct store_scan **out, struct err *e);
 
+/* Who took part in a parent row.  Each row of a parent table (meetings,
+ * mails, calls, messages) also lists the people of its participant rows
+ * (their PersonHistoricalId values, as the store's small person numbers),
+ * brought up to date by every refresh for the days it touched.  A reader
+ * that wants the parent rows in which someone of a set took part tests
+ * that list inside SQLite, instead of reading the participant rows: a row
+ * left out costs no column.  docs/store.md, "Who took part". */
+
+/* A set of people: bit n set when the person numbered n is in it. */
+struct store_people {
+	uint64_t *bits;
+	size_t nwords;
+};
+
+/* Whether the lists are up to date in s's current snapshot: 1 when the
+ * refresh of that version kept them; 0 for a store made or last written
+ * by an older collabfs (its next import brings them up to date), where a
+ * reader reads the participant rows instead; or -errno. */
+int store_who_ready(struct store *s, struct err *e);
+/* The set of the people (every PersonHistoricalId the participant rows
+ * name) for whom is_in(arg, id, n) returns non-zero.  0 and *out (release
+ * with store_people_release), or -errno. */
+int store_people_of(struct store *s,
+		    int (*is_in)(void *arg, const char *id, size_t n),
+		    void *arg, struct store_people *out, struct err *e);
+void store_people_release(struct store_people *p); /* safe twice */
+/* A scan like store_scan_open (from->pos NULL) or store_scan_open_at of
+ * parent table from->table that returns only the rows in which one of who
+ * took part (store_who_ready must be 1).  who is borrowed until the scan
+ * is closed. */
+int store_scan_open_who(struct store *s, const struct store_scan_from *from,
+			const struct store_people *who, struct store_scan **out,
+			struct err *e);
+
 /* The earliest instant >= from (UTC seconds) that a row of t is placed at
  * (for a table of spans, where a row's validity starts); a call without
  * participants has none.  One index seek, so listing the periods that hold

@@ -112,12 +112,21 @@ void filegen_header(const struct store *s, const struct filegen_spec *spec,
 	free(cols);
 }
 
+/* The rows of the file: under a partition, a parent table whose rows
+ * list who took part reads only the rows kept (who). */
 static int open_scan(struct store *s, const struct filegen_spec *spec,
-		     const struct filegen_resume *at, struct store_scan **out,
+		     const struct filegen_resume *at,
+		     const struct store_people *who, struct store_scan **out,
 		     struct err *e)
 {
 	struct store_scan_from from;
 
+	if (who) {
+		from = (struct store_scan_from){ spec->table, spec->t0,
+						 spec->t1, at ? at->pos : NULL,
+						 at ? at->poslen : 0 };
+		return store_scan_open_who(s, &from, who, out, e);
+	}
 	if (!at)
 		return store_scan_open(s, spec->table, spec->t0, spec->t1, out,
 				       e);
@@ -150,6 +159,7 @@ int filegen_open(struct store *s, const struct filegen_spec *spec,
 		 struct filegen **out, struct err *e)
 {
 	struct filegen *g = calloc(1, sizeof(*g));
+	const struct store_people *who;
 	int ret;
 
 	*out = NULL;
@@ -173,11 +183,12 @@ int filegen_open(struct store *s, const struct filegen_spec *spec,
 			       "is needed");
 	}
 	g->ps = ps;
-	g->rows = spec->rows;
+	who = spec->rows ? partition_rows_people(spec->rows) : NULL;
+	g->rows = who ? NULL : spec->rows; /* the scan tests each row */
 	buf_init(&g->scratch, 1 << 20);
 	g->header_due = at == NULL;
 	g->off = at ? at->off : 0;
-	ret = open_scan(s, spec, at, &g->scan, e);
+	ret = open_scan(s, spec, at, who, &g->scan, e);
 	if (ret) {
 		filegen_free(g);
 		return ret;

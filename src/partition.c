@@ -307,6 +307,11 @@ int partition_check(const struct partition *p, const struct store *s,
 struct partition_members {
 	atomic_int refs;
 	struct idset ids;
+	/* The same people as the store numbers them, when its parent rows
+	 * list who took part (store_who_ready): then a parent file tests
+	 * each row's list instead of reading the participant rows. */
+	int who_ready;
+	struct store_people who;
 };
 
 /* Whether value v of column c (NULL: an HR attribute) is want. */
@@ -364,6 +369,25 @@ static int add_members(struct matcher *m, struct store *s,
 	return ret;
 }
 
+static int id_is_member(void *arg, const char *id, size_t n)
+{
+	const struct partition_members *pm = arg;
+
+	return idset_has(&pm->ids, id, n);
+}
+
+/* The members as the store numbers them, if its lists are up to date. */
+static int add_people(struct store *s, struct partition_members *pm,
+		      struct err *e)
+{
+	int ret = store_who_ready(s, e);
+
+	if (ret <= 0)
+		return ret;
+	pm->who_ready = 1;
+	return store_people_of(s, id_is_member, pm, &pm->who, e);
+}
+
 /* Each line's value index in m->idx (the store's HR attributes may have
  * grown since partition_check). */
 static int resolve(struct matcher *m, const struct store *s, struct err *e)
@@ -393,6 +417,8 @@ int partition_members_build(const struct partition *p, struct store *s,
 	ret = resolve(&m, s, e);
 	if (!ret)
 		ret = add_members(&m, s, pm, e);
+	if (!ret)
+		ret = add_people(s, pm, e);
 	free(m.idx);
 	buf_release(&m.scratch);
 	if (ret) {
@@ -413,6 +439,7 @@ void partition_members_free(struct partition_members *m)
 	if (!m || atomic_fetch_sub(&m->refs, 1) > 1)
 		return;
 	idset_release(&m->ids);
+	store_people_release(&m->who);
 	free(m);
 }
 
@@ -457,6 +484,9 @@ struct partition_rows {
 	int parent;	      /* a parent table: col is its key, in parents */
 	struct idset parents; /* keys of parent rows a member took part in */
 	int first_only;	      /* stop at the first (partition_rows_any) */
+	/* A parent table whose rows list who took part: the members, for
+	 * store_scan_open_who (parents stays empty). */
+	const struct store_people *who;
 };
 
 /* A child row (parent key, person): its parent is kept if the person is
@@ -545,7 +575,9 @@ static int rows_open(struct partition_members *m, struct store *s,
 	r->parent = ct != NULL;
 	r->first_only = first_only;
 	r->col = ct ? col_with(t, COL_KEY) : person_col(t);
-	if (ct && t->instant == INSTANT_CHILDREN)
+	if (ct && m->who_ready)
+		r->who = &m->who; /* nothing to read now */
+	else if (ct && t->instant == INSTANT_CHILDREN)
 		ret = parents_probed(r, s, ct, sp, e);
 	else if (ct)
 		ret = parents_placed(r, s, ct, sp, e);
@@ -610,9 +642,32 @@ int partition_rows_keep(const struct partition_rows *r,
 {
 	const struct value *v = &vals[r->col];
 
+	if (r->who) /* only store_scan_open_who knows */
+		return 0;
 	if (!r->parent)
 		return partition_is_member(r->m, v);
 	return parent_kept(r, v, next);
+}
+
+const struct store_people *partition_rows_people(const struct partition_rows *r)
+{
+	return r->who;
+}
+
+/* Whether parent table sp->table keeps a row over sp's span, by the
+ * lists of who took part. */
+static int first_parent(struct partition_members *m, struct store *s,
+			const struct partition_span *sp, struct err *e)
+{
+	struct store_scan_from from = { sp->table, sp->t0, sp->t1, NULL, 0 };
+	struct store_scan *sc = NULL;
+	const struct value *v;
+	int ret = store_scan_open_who(s, &from, &m->who, &sc, e);
+
+	if (!ret)
+		ret = store_scan_next(sc, &v, e);
+	store_scan_close(sc);
+	return ret;
 }
 
 /* Whether a row of table t over sp's span has a member in its person
@@ -644,6 +699,8 @@ int partition_rows_any(struct partition_members *m, struct store *s,
 		return 0;
 	if (!ct)
 		return first_member(m, s, t, sp, e);
+	if (m->who_ready)
+		return first_parent(m, s, sp, e);
 	if (t->instant != INSTANT_CHILDREN) /* children placed with them */
 		return first_member(m, s, ct, sp, e);
 	ret = rows_open(m, s, sp, 1, &r, e); /* to the first call kept */

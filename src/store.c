@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "idset.h"
 #include "touch.h"
 
 #define STORE_APP_ID	   0x434c4653 /* "CLFS" */
@@ -365,9 +366,15 @@ static int check_file(const char *path, unsigned flags, struct err *e)
  * page once.  Every later refresh runs in WAL mode beside readers. */
 #define VISIT_PTR   "collabfs_visit"
 #define VISIT_PARAM 20 /* past ?1, ?2 (the span) */
+#define WHO_PTR	    "collabfs_people"
+#define WHO_PARAM   21 /* past a position's ?3, ?4... */
 
 static void visit_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 static void visit_final(sqlite3_context *ctx);
+static void who_any(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static void who_list_step(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+static void who_list_final(sqlite3_context *ctx);
+static int who_update(struct store_refresh *r, struct err *e);
 
 static int configure(struct store *s, int fresh, struct err *e)
 {
@@ -375,6 +382,10 @@ static int configure(struct store *s, int fresh, struct err *e)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_create_function(s->db, "collabfs_visit", -1, SQLITE_UTF8, NULL,
 				NULL, visit_step, visit_final);
+	sqlite3_create_function(s->db, "collabfs_who_any", 2, SQLITE_UTF8, NULL,
+				who_any, NULL, NULL);
+	sqlite3_create_function(s->db, "collabfs_who_list", 2, SQLITE_UTF8,
+				NULL, NULL, who_list_step, who_list_final);
 	if (s->flags & STORE_READONLY)
 		return exec(s, "PRAGMA query_only = 1", e, "open the store");
 	s->bulk = fresh;
@@ -766,6 +777,8 @@ int store_refresh_commit(struct store_refresh *r, int64_t *id, struct err *e)
 	ret = record_refresh(r, e);
 	for (size_t i = 0; !ret && i < schema_ntables; i++)
 		ret = build_index(r, i, e);
+	if (!ret)
+		ret = who_update(r, e);
 	if (!ret)
 		ret = exec(s, "COMMIT", e, "commit the refresh");
 	if (!ret && s->bulk) {
@@ -1658,7 +1671,8 @@ struct store_scan {
 	store_visit_fn visit; /* store_scan_visit: each row's reader, */
 	void *visit_arg;
 	struct err *visit_e;
-	int visit_ret; /* and what it returned */
+	int visit_ret;			/* and what it returned */
+	const struct store_people *who; /* store_scan_open_who's, or NULL */
 };
 
 /* The schema column of value i of the scan's rows (NULL: an HR
@@ -1733,6 +1747,9 @@ static void where_rows(sqlite3_str *q, const struct store_scan *sc,
 		sqlite3_str_appendall(q, "_t < ?2");
 	else
 		sqlite3_str_appendall(q, "_t >= ?1 AND _t < ?2");
+	if (sc->who) /* tested before any other column is read */
+		sqlite3_str_appendf(q, " AND collabfs_who_any(?%d, _who)",
+				    WHO_PARAM);
 	if (w != SCAN_FROM)
 		return;
 	sqlite3_str_appendall(q, " AND (_t");
@@ -1786,6 +1803,7 @@ struct scan_req {
 	enum scan_where w;
 	const struct store_pick *p;
 	store_visit_fn visit;
+	const struct store_people *who; /* only rows one of them is in */
 };
 
 static int scan_make(struct store *s, const struct scan_req *rq,
@@ -1802,6 +1820,7 @@ static int scan_make(struct store *s, const struct scan_req *rq,
 	sc->s = s;
 	sc->t = rq->t;
 	sc->visit = rq->visit;
+	sc->who = rq->who;
 	sc->nv = pick ? npick
 		      : rq->t->ncols + (rq->t->hr_attributes ? s->nhr : 0);
 	if (pick && (sc->pick = calloc(npick + 1, sizeof(int))))
@@ -1815,6 +1834,9 @@ static int scan_make(struct store *s, const struct scan_req *rq,
 	for (size_t i = 0; i < sc->nv; i++)
 		sc->tcol += scan_is_time(sc, i);
 	ret = prepare_scan(sc, rq->w, e);
+	if (!ret && sc->who) /* the set is the caller's: no destructor */
+		sqlite3_bind_pointer(sc->st, WHO_PARAM, (void *)sc->who,
+				     WHO_PTR, NULL);
 	if (ret) {
 		store_scan_close(sc);
 		return ret;
@@ -1827,7 +1849,7 @@ static int scan_new(struct store *s, const struct table *t, enum scan_where w,
 		    const struct store_pick *p, struct store_scan **out,
 		    struct err *e)
 {
-	struct scan_req rq = { t, w, p, NULL };
+	struct scan_req rq = { t, w, p, NULL, NULL };
 
 	return scan_make(s, &rq, out, e);
 }
@@ -1861,7 +1883,7 @@ static int check_pick(const struct store *s, const struct table *t,
 int store_scan_visit(struct store *s, const struct store_pick *p,
 		     store_visit_fn fn, void *arg, struct err *e)
 {
-	struct scan_req rq = { p->table, SCAN_RANGE, p, fn };
+	struct scan_req rq = { p->table, SCAN_RANGE, p, fn, NULL };
 	struct store_scan *sc = NULL;
 	int ret, rc;
 
@@ -2384,4 +2406,422 @@ int store_tally_mark(struct store_refresh *r, int64_t layout, struct err *e)
 	return rc == SQLITE_DONE
 		       ? 0
 		       : db_fail(r->s, rc, e, "store activity tallies");
+}
+
+/* ---- who took part ------------------------------------------------------ */
+
+/* Each parent row's _who lists the people of its participant rows: the
+ * person number of each one's PersonHistoricalId (person_number: numbers
+ * 1, 2, ... in the order ids were first met), each as an unsigned LEB128
+ * varint (7 bits a byte, the high bit set on all but the last), in the
+ * participant table's order.  An empty blob: no participant; NULL: not
+ * worked out (a row written by an older collabfs).  meta's who_refresh
+ * names the last refresh that brought every list up to date: a reader
+ * trusts the lists only if it is the store's last refresh. */
+
+#define WHO_NUMBERS_PTR "collabfs_numbers"
+#define WHO_MARK_SQL	"SELECT value FROM meta WHERE key = 'who_refresh'"
+
+/* The person numbers while a refresh works the lists out: number n is key
+ * n - 1 of ids. */
+struct who_numbers {
+	struct idset ids;
+	size_t stored; /* the first ones, already in person_number */
+};
+
+/* One parent row's list, as collabfs_who_list builds it. */
+struct who_list {
+	struct who_numbers *num;
+	unsigned char *heap; /* NULL while the list fits in small */
+	size_t n, cap;
+	int failed;
+	unsigned char small[48];
+};
+
+/* Whether a list b[0..n) names someone of p. */
+static int people_meet(const struct store_people *p, const unsigned char *b,
+		       size_t n)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		v |= (uint64_t)(b[i] & 0x7f) << shift;
+		shift += 7;
+		if (b[i] & 0x80 && shift < 63)
+			continue;
+		if (v / 64 < p->nwords && (p->bits[v / 64] >> (v % 64) & 1))
+			return 1;
+		v = 0;
+		shift = 0;
+	}
+	return 0;
+}
+
+/* collabfs_who_any(people, _who): whether a parent row is kept. */
+static void who_any(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct store_people *p;
+	const unsigned char *b;
+
+	if (argc != 2) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	/* the set is a bound parameter, the same for every row: looked up
+	 * once per statement (a lookup compares the pointer's type name) */
+	p = sqlite3_get_auxdata(ctx, 0);
+	if (!p) {
+		p = sqlite3_value_pointer(argv[0], WHO_PTR);
+		if (p)
+			sqlite3_set_auxdata(ctx, 0, (void *)p, NULL);
+	}
+	b = sqlite3_value_blob(argv[1]);
+	sqlite3_result_int(
+		ctx, p && b &&
+			     people_meet(p, b,
+					 (size_t)sqlite3_value_bytes(argv[1])));
+}
+
+/* Append number v to l. */
+static int list_put(struct who_list *l, uint32_t v)
+{
+	unsigned char *at;
+
+	if (l->n + 5 > (l->heap ? l->cap : sizeof(l->small))) {
+		size_t cap = l->cap ? l->cap * 2 : sizeof(l->small) * 2;
+		unsigned char *p = sqlite3_realloc64(l->heap, cap);
+
+		if (!p)
+			return -ENOMEM;
+		if (!l->heap)
+			memcpy(p, l->small, l->n);
+		l->heap = p;
+		l->cap = cap;
+	}
+	at = (l->heap ? l->heap : l->small) + l->n;
+	for (; v >= 0x80; v >>= 7)
+		*at++ = (unsigned char)(v | 0x80);
+	*at++ = (unsigned char)v;
+	l->n = (size_t)(at - (l->heap ? l->heap : l->small));
+	return 0;
+}
+
+/* The number of id p[0..n), numbering it if it is new. */
+static int number_of(struct who_numbers *num, const char *p, size_t n,
+		     uint32_t *out)
+{
+	ptrdiff_t i = idset_index(&num->ids, p, n);
+
+	if (i < 0) {
+		if (idset_count(&num->ids) >= UINT32_MAX - 1 ||
+		    idset_add(&num->ids, p, n))
+			return -ENOMEM;
+		i = (ptrdiff_t)idset_count(&num->ids) - 1;
+	}
+	*out = (uint32_t)i + 1;
+	return 0;
+}
+
+/* collabfs_who_list(numbers, PersonHistoricalId): the list of the
+ * participant rows it is given (an aggregate). */
+static void who_list_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct who_list *l = sqlite3_aggregate_context(ctx, sizeof(*l));
+	uint32_t number;
+
+	if (!l || argc != 2 || l->failed)
+		return;
+	if (!l->num)
+		l->num = sqlite3_value_pointer(argv[0], WHO_NUMBERS_PTR);
+	if (!l->num || sqlite3_value_type(argv[1]) != SQLITE_TEXT)
+		return; /* keys are never NULL */
+	if (number_of(l->num, (const char *)sqlite3_value_text(argv[1]),
+		      (size_t)sqlite3_value_bytes(argv[1]), &number) ||
+	    list_put(l, number))
+		l->failed = 1;
+}
+
+static void who_list_final(sqlite3_context *ctx)
+{
+	struct who_list *l = sqlite3_aggregate_context(ctx, 0);
+
+	if (!l) /* no participant row */
+		sqlite3_result_zeroblob(ctx, 0);
+	else if (l->failed || !l->num)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_blob(ctx, l->heap ? l->heap : l->small,
+				    (int)l->n, SQLITE_TRANSIENT);
+	if (l)
+		sqlite3_free(l->heap);
+}
+
+/* Run SQL made by sqlite3_mprintf-style formatting of one table name. */
+static int exec_fmt(struct store *s, const char *fmt, const char *name,
+		    struct err *e)
+{
+	sqlite3_str *q = sqlite3_str_new(s->db);
+
+	sqlite3_str_appendf(q, fmt, name);
+	return exec_str(s, q, e, "list who took part");
+}
+
+/* A store made by an older collabfs: add person_number and the parent
+ * tables' _who columns (ALTER TABLE does not rewrite the rows). */
+static int who_structure(struct store *s, struct err *e)
+{
+	int ret = exec(s,
+		       "CREATE TABLE IF NOT EXISTS person_number (n INTEGER "
+		       "PRIMARY KEY, id TEXT NOT NULL UNIQUE)",
+		       e, "list who took part");
+
+	for (size_t i = 0; !ret && i < schema_ntables; i++) {
+		const struct table *t = &schema_tables[i];
+		char *sql;
+		int64_t has = 0;
+
+		if (!t->child)
+			continue;
+		sql = sqlite3_mprintf("SELECT count(*) FROM pragma_table_xinfo("
+				      "%Q) WHERE name = '_who'",
+				      t->dir);
+		ret = sql ? query_int(s, sql, 0, &has, e)
+			  : err_set(e, -ENOMEM, "out of memory");
+		sqlite3_free(sql);
+		if (!ret && !has)
+			ret = exec_fmt(
+				s, "ALTER TABLE \"%w\" ADD COLUMN _who BLOB",
+				t->dir, e);
+	}
+	return ret;
+}
+
+static int numbers_load(struct store *s, struct who_numbers *num, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s, "SELECT n, id FROM person_number ORDER BY n", &st,
+			  e);
+	int rc = SQLITE_OK;
+
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+
+		/* numbers are dense from 1: number n is key n - 1 */
+		if (sqlite3_column_int64(st, 0) !=
+		    (int64_t)idset_count(&num->ids) + 1)
+			ret = err_set(e, -EINVAL,
+				      "%s: person_number is damaged", s->path);
+		else if (!id || idset_add(&num->ids, id, n))
+			ret = err_set(e, -ENOMEM, "out of memory");
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(s, rc, e, "read the store");
+	sqlite3_finalize(st);
+	num->stored = idset_count(&num->ids);
+	return ret;
+}
+
+/* Store the numbers given during this refresh. */
+static int numbers_save(struct store *s, struct who_numbers *num, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s, "INSERT INTO person_number VALUES (?, ?)", &st, e);
+
+	for (size_t i = num->stored; !ret && i < idset_count(&num->ids); i++) {
+		size_t n;
+		const char *id = idset_key(&num->ids, i, &n);
+		int rc;
+
+		sqlite3_bind_int64(st, 1, (int64_t)i + 1);
+		sqlite3_bind_text(st, 2, id, (int)n, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			ret = db_fail(s, rc, e, "list who took part");
+	}
+	sqlite3_finalize(st);
+	if (!ret)
+		num->stored = idset_count(&num->ids);
+	return ret;
+}
+
+/* UPDATE of parent table t's lists for the rows with _t in [?1, ?2]:
+ * the participant rows of a parent carry its _t, so they are one range
+ * of the participant table's primary key, read in the parents' order. */
+static int prepare_who(struct store *s, const struct table *t,
+		       sqlite3_stmt **st, struct err *e)
+{
+	const struct table *c = schema_table(t->child);
+	sqlite3_str *q = sqlite3_str_new(s->db);
+
+	sqlite3_str_appendf(
+		q,
+		"UPDATE \"%w\" SET _who = (SELECT collabfs_who_list(?3, "
+		"c.\"%w\") FROM \"%w\" AS c WHERE c._t = \"%w\"._t AND "
+		"c.\"%w\" = \"%w\".\"%w\") WHERE _t >= ?1 AND _t <= ?2",
+		t->dir, c->cols[schema_column_with(c, COL_PERSON)].name, c->dir,
+		t->dir, c->cols[schema_column_with(c, COL_PARENT)].name, t->dir,
+		t->cols[0].name);
+	return prepare_str(s, q, st, e);
+}
+
+/* One UPDATE of prepare_who over the days [first, last]. */
+struct who_run {
+	sqlite3_stmt *st;
+};
+
+static int64_t day_start(int64_t day)
+{
+	return day >= INT64_MAX / 86400 ? INT64_MAX : day * 86400;
+}
+
+static int who_days(int64_t first, int64_t last, void *arg)
+{
+	struct who_run *w = arg;
+	int rc;
+
+	sqlite3_bind_int64(w->st, 1, day_start(first));
+	sqlite3_bind_int64(w->st, 2,
+			   last == TOUCH_OPEN ? INT64_MAX
+					      : day_start(last + 1) - 1);
+	rc = sqlite3_step(w->st);
+	sqlite3_reset(w->st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+/* Parent table t's lists: all of them, or those of the days r touched
+ * (a participant written touches its parent's day; so does a parent
+ * replaced, which loses its list). */
+static int who_table(struct store_refresh *r, const struct table *t, int all,
+		     struct who_numbers *num, struct err *e)
+{
+	struct who_run w = { NULL };
+	int ret = prepare_who(r->s, t, &w.st, e), rc;
+
+	if (ret)
+		return ret;
+	sqlite3_bind_pointer(w.st, 3, num, WHO_NUMBERS_PTR, NULL);
+	rc = all ? who_days(INT64_MIN / 86400, TOUCH_OPEN, &w)
+		 : touch_each(&r->touch[tidx_of(t)], who_days, &w);
+	sqlite3_finalize(w.st);
+	return rc ? db_fail(r->s, rc, e, "list who took part") : 0;
+}
+
+/* At commit: bring the parents' lists up to date.  Only the days this
+ * refresh touched, if the refresh before it kept them too; else (a store
+ * from an older collabfs, or one it wrote to last) every list. */
+static int who_update(struct store_refresh *r, struct err *e)
+{
+	struct who_numbers num = { .stored = 0 };
+	int64_t mark;
+	int ret = query_int(r->s, WHO_MARK_SQL, -1, &mark, e), all;
+	char sql[96];
+
+	if (ret)
+		return ret;
+	all = mark != r->id - 1;
+	if (all)
+		ret = who_structure(r->s, e);
+	idset_init(&num.ids);
+	if (!ret)
+		ret = numbers_load(r->s, &num, e);
+	for (size_t i = 0; !ret && i < schema_ntables; i++)
+		if (schema_tables[i].child)
+			ret = who_table(r, &schema_tables[i], all, &num, e);
+	if (!ret)
+		ret = numbers_save(r->s, &num, e);
+	idset_release(&num.ids);
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR REPLACE INTO meta VALUES ('who_refresh', "
+		 "'%" PRId64 "')",
+		 r->id);
+	return ret ? ret : exec(r->s, sql, e, "list who took part");
+}
+
+int store_who_ready(struct store *s, struct err *e)
+{
+	int64_t mark, last;
+	int ret = query_int(s, WHO_MARK_SQL, -1, &mark, e);
+
+	if (!ret)
+		ret = query_int(s, "SELECT max(id) FROM refresh", 0, &last, e);
+	return ret ? ret : last > 0 && mark == last;
+}
+
+/* Add number n to p. */
+static int people_add(struct store_people *p, uint64_t n)
+{
+	if (n / 64 >= p->nwords) {
+		size_t words = (size_t)(n / 64) + 1 + p->nwords;
+		uint64_t *b = realloc(p->bits, words * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		memset(b + p->nwords, 0, (words - p->nwords) * sizeof(*b));
+		p->bits = b;
+		p->nwords = words;
+	}
+	p->bits[n / 64] |= 1ULL << (n % 64);
+	return 0;
+}
+
+int store_people_of(struct store *s,
+		    int (*is_in)(void *arg, const char *id, size_t n),
+		    void *arg, struct store_people *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s, "SELECT n, id FROM person_number", &st, e);
+	int rc = SQLITE_OK;
+
+	memset(out, 0, sizeof(*out));
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+
+		if (n > 0 && n <= UINT32_MAX && id &&
+		    is_in(arg, id, (size_t)sqlite3_column_bytes(st, 1)) &&
+		    people_add(out, (uint64_t)n))
+			ret = err_set(e, -ENOMEM, "out of memory");
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(s, rc, e, "read the store");
+	sqlite3_finalize(st);
+	if (ret)
+		store_people_release(out);
+	return ret;
+}
+
+void store_people_release(struct store_people *p)
+{
+	free(p->bits);
+	p->bits = NULL;
+	p->nwords = 0;
+}
+
+int store_scan_open_who(struct store *s, const struct store_scan_from *from,
+			const struct store_people *who, struct store_scan **out,
+			struct err *e)
+{
+	struct scan_req rq = { from->table, from->pos ? SCAN_FROM : SCAN_RANGE,
+			       NULL, NULL, who };
+	struct store_scan *sc = NULL;
+	int ret;
+
+	*out = NULL;
+	if (!from->table->child)
+		return err_set(e, -EINVAL, "%s has no participant table",
+			       from->table->name);
+	ret = scan_make(s, &rq, &sc, e);
+	if (ret || !sc)
+		return ret ? ret : -ENOMEM;
+	sqlite3_bind_int64(sc->st, 1, from->t0);
+	sqlite3_bind_int64(sc->st, 2, from->t1);
+	if (from->pos && bind_pos(sc, from->pos, from->poslen)) {
+		store_scan_close(sc);
+		return err_set(e, -EINVAL, "%s: a bad scan position", s->path);
+	}
+	*out = sc;
+	return 0;
 }
