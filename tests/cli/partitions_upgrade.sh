@@ -11,7 +11,9 @@
 #    lists, the numbers, the mark), the mail appears in [emea]'s mails, and
 #    the tree again equals the fallback's of the same data;
 #  - a store last written by an older collabfs (the mark behind the last
-#    refresh) is read the older way, with the same bytes.
+#    refresh) is read the older way, with the same bytes;
+#  - reads from the middle of a partition's mails file over 1 MiB (resumed
+#    at a checkpoint of the lists' scan) give the bytes of the whole read.
 . "$TESTS_DIR/cli/lib.sh"
 fuse_or_skip
 not() { ! "$@"; }
@@ -95,4 +97,16 @@ sqlite3 g.db "INSERT INTO refresh SELECT max(id) + 1, 'import', 0, 0, 0, 0, 'old
 check "an older writer's store is read the older way" not current g.db
 tree_sums g.db older-writer-na "$K,$P=na"
 check "[na] after an older writer: the same bytes" cmp -s new-na.sums older-writer-na.sums
+
+"$COLLABFS" generate -q --people 200 --months 1 --seed 3 big.db
+mount_fs big.db big -o "$K,$P=na"
+f=$(find big/mails -name '*.csv' | head -n 1)
+size=$(stat -c %s "$f") # renders it once: its size and checkpoints
+cat "$f" >whole.csv
+check "[na] mails file over 1 MiB ($size bytes)" test "$size" -gt 1200000
+unmount_fs big # a new daemon: it reads from the middle at a checkpoint
+mount_fs big.db big -o "$K,$P=na"
+check "tail -c from the middle: the whole read's bytes" cmp -s <(tail -c +1100001 "$f") <(tail -c +1100001 whole.csv)
+check "dd at 1.1 MB: the whole read's bytes" cmp -s <(dd if="$f" bs=4096 skip=270 count=3 status=none) <(dd if=whole.csv bs=4096 skip=270 count=3 status=none)
+unmount_fs big
 finish
