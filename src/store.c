@@ -2250,22 +2250,28 @@ int store_identity(struct store *s, struct buf *out, struct err *e)
 
 /* ---- activity tallies ---------------------------------------------------- */
 
-/* The meta record saying the tallies are current: "<layout> <refresh>". */
-static int tally_stamp_is(struct store *s, int64_t layout, int64_t refresh,
-			  int *out, struct err *e)
+/* ---- stamps of derived data -------------------------------------------------
+ *
+ * What a refresh works out from the rows (the activity tallies, the
+ * parents' lists of who took part) is current when its meta stamp names
+ * the refresh that last brought it up to date: a refresh by a collabfs
+ * that does not keep it leaves the stamp behind.
+ */
+
+/* Whether meta's key holds exactly want. */
+static int stamp_is(struct store *s, const char *key, const char *want,
+		    int *out, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = prepare(s,
-			  "SELECT value = printf('%lld %lld', ?1, ?2) FROM "
-			  "meta WHERE key = 'activity_tally'",
-			  &st, e);
+	int ret = prepare(s, "SELECT value = ?2 FROM meta WHERE key = ?1", &st,
+			  e);
 	int rc;
 
 	*out = 0;
 	if (ret)
 		return ret;
-	sqlite3_bind_int64(st, 1, layout);
-	sqlite3_bind_int64(st, 2, refresh);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, want, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0) == 1;
@@ -2275,14 +2281,44 @@ static int tally_stamp_is(struct store *s, int64_t layout, int64_t refresh,
 		       : db_fail(s, rc, e, "read the store");
 }
 
+/* Set meta's key to value. */
+static int stamp_set(struct store *s, const char *key, const char *value,
+		     struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prepare(s, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", &st,
+			  e);
+	int rc;
+
+	if (ret)
+		return ret;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, rc, e, "update the store");
+}
+
+/* ---- activity tallies ---------------------------------------------------- */
+
+#define TALLY_STAMP "activity_tally"
+
+/* The tallies' stamp: "<layout> <refresh>". */
+static void tally_stamp(int64_t layout, int64_t refresh, char *out, size_t size)
+{
+	snprintf(out, size, "%" PRId64 " %" PRId64, layout, refresh);
+}
+
 int store_tally_current(struct store *s, int64_t layout, struct err *e)
 {
 	int64_t version;
+	char want[48];
 	int cur = 0;
-	int ret = query_int(s, "SELECT max(id) FROM refresh", 0, &version, e);
+	int ret = store_version(s, &version, NULL, e);
 
+	tally_stamp(layout, version, want, sizeof(want));
 	if (!ret)
-		ret = tally_stamp_is(s, layout, version, &cur, e);
+		ret = stamp_is(s, TALLY_STAMP, want, &cur, e);
 	return ret ? ret : cur;
 }
 
@@ -2332,11 +2368,13 @@ int store_refresh_touched(const struct store_refresh *r, const struct table *t,
 int store_tally_was_current(struct store_refresh *r, int64_t layout,
 			    struct err *e)
 {
+	char want[48];
 	int cur = 0;
 	int ret = exec(r->s, tally_ddl, e, "add the activity tallies");
 
+	tally_stamp(layout, r->id - 1, want, sizeof(want));
 	if (!ret)
-		ret = tally_stamp_is(r->s, layout, r->id - 1, &cur, e);
+		ret = stamp_is(r->s, TALLY_STAMP, want, &cur, e);
 	return ret ? ret : cur;
 }
 
@@ -2389,23 +2427,10 @@ int store_tally_put(struct store_refresh *r, const struct store_tally *t,
 
 int store_tally_mark(struct store_refresh *r, int64_t layout, struct err *e)
 {
-	sqlite3_stmt *st = NULL;
-	int ret =
-		prepare(r->s,
-			"INSERT OR REPLACE INTO meta VALUES ('activity_tally', "
-			"printf('%lld %lld', ?1, ?2))",
-			&st, e);
-	int rc;
+	char value[48];
 
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, layout);
-	sqlite3_bind_int64(st, 2, r->id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE
-		       ? 0
-		       : db_fail(r->s, rc, e, "store activity tallies");
+	tally_stamp(layout, r->id, value, sizeof(value));
+	return stamp_set(r->s, TALLY_STAMP, value, e);
 }
 
 /* ---- who took part ------------------------------------------------------ */
@@ -2420,7 +2445,7 @@ int store_tally_mark(struct store_refresh *r, int64_t layout, struct err *e)
  * trusts the lists only if it is the store's last refresh. */
 
 #define WHO_NUMBERS_PTR "collabfs_numbers"
-#define WHO_MARK_SQL	"SELECT value FROM meta WHERE key = 'who_refresh'"
+#define WHO_STAMP	"who_refresh" /* the refresh id */
 
 /* The person numbers while a refresh works the lists out: number n is key
  * n - 1 of ids. */
@@ -2715,39 +2740,39 @@ static int who_table(struct store_refresh *r, const struct table *t, int all,
 static int who_update(struct store_refresh *r, struct err *e)
 {
 	struct who_numbers num = { .stored = 0 };
-	int64_t mark;
-	int ret = query_int(r->s, WHO_MARK_SQL, -1, &mark, e), all;
-	char sql[96];
+	char stamp[24];
+	int cur = 0, ret;
 
+	snprintf(stamp, sizeof(stamp), "%" PRId64, r->id - 1);
+	ret = stamp_is(r->s, WHO_STAMP, stamp, &cur, e);
 	if (ret)
 		return ret;
-	all = mark != r->id - 1;
-	if (all)
+	if (!cur)
 		ret = who_structure(r->s, e);
 	idset_init(&num.ids);
 	if (!ret)
 		ret = numbers_load(r->s, &num, e);
 	for (size_t i = 0; !ret && i < schema_ntables; i++)
 		if (schema_tables[i].child)
-			ret = who_table(r, &schema_tables[i], all, &num, e);
+			ret = who_table(r, &schema_tables[i], !cur, &num, e);
 	if (!ret)
 		ret = numbers_save(r->s, &num, e);
 	idset_release(&num.ids);
-	snprintf(sql, sizeof(sql),
-		 "INSERT OR REPLACE INTO meta VALUES ('who_refresh', "
-		 "'%" PRId64 "')",
-		 r->id);
-	return ret ? ret : exec(r->s, sql, e, "list who took part");
+	snprintf(stamp, sizeof(stamp), "%" PRId64, r->id);
+	return ret ? ret : stamp_set(r->s, WHO_STAMP, stamp, e);
 }
 
 int store_who_ready(struct store *s, struct err *e)
 {
-	int64_t mark, last;
-	int ret = query_int(s, WHO_MARK_SQL, -1, &mark, e);
+	int64_t last;
+	char want[24];
+	int cur = 0;
+	int ret = store_version(s, &last, NULL, e);
 
-	if (!ret)
-		ret = query_int(s, "SELECT max(id) FROM refresh", 0, &last, e);
-	return ret ? ret : last > 0 && mark == last;
+	snprintf(want, sizeof(want), "%" PRId64, last);
+	if (!ret && last > 0)
+		ret = stamp_is(s, WHO_STAMP, want, &cur, e);
+	return ret ? ret : cur;
 }
 
 /* Add number n to p. */
